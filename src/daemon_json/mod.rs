@@ -1,0 +1,1 @@
+//! The daemon.json document: decode, parse with positions, format-preserving edits.

@@ -1,0 +1,173 @@
+//! Diagnostics: a message tied to a place in a file, rendered the way compilers do
+//! (`path:line:col: error: message`, the line, a caret, and a `help:` line).
+
+use std::fmt::Write as _;
+
+/// How bad a diagnostic is. `Error` means dockerd would refuse the file (or silently ignore a
+/// setting the user meant); `Warning` is allowed but probably a mistake; `Note` is information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A place in a text: byte offset plus 1-based line and column (column counted in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub offset: usize,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Pos {
+    /// The position of byte `offset` in `text` (clamped to the text's length and to a char boundary).
+    pub fn at(text: &str, offset: usize) -> Pos {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Pos {
+            offset,
+            line: before.matches('\n').count() + 1,
+            col: before[line_start..].chars().count() + 1,
+        }
+    }
+}
+
+/// One finding about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable short name for the rule (`syntax`, `unknown-key`, `ignored-key`, ...).
+    pub code: &'static str,
+    pub message: String,
+    /// What the user can do about it.
+    pub help: Option<String>,
+    /// Where it is; `None` for findings about the file as a whole.
+    pub pos: Option<Pos>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            help: None,
+            pos: None,
+        }
+    }
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+    pub fn note(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, code, message)
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    /// Attach the position of byte `offset` in `text`.
+    pub fn at(mut self, text: &str, offset: usize) -> Self {
+        self.pos = Some(Pos::at(text, offset));
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Render for a terminal or a log: `path:line:col: severity: message`, then the source line
+    /// with a caret under the column, then `help: ...`. `text` is the file's text the positions
+    /// refer to. With `color`, ANSI colours are used.
+    pub fn render(&self, path: &str, text: &str, color: bool) -> String {
+        let (sev_on, bold, dim, off) = if color {
+            let c = match self.severity {
+                Severity::Error => "\x1b[1;31m",
+                Severity::Warning => "\x1b[1;33m",
+                Severity::Note => "\x1b[1;36m",
+            };
+            (c, "\x1b[1m", "\x1b[34m", "\x1b[0m")
+        } else {
+            ("", "", "", "")
+        };
+        let mut out = String::new();
+        match self.pos {
+            Some(p) => {
+                let _ = write!(out, "{bold}{path}:{}:{}:{off} ", p.line, p.col);
+            }
+            None => {
+                let _ = write!(out, "{bold}{path}:{off} ");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{sev_on}{}:{off} {bold}{}{off}",
+            self.severity.as_str(),
+            self.message
+        );
+        if let Some(p) = self.pos {
+            let line = text.lines().nth(p.line - 1).unwrap_or("");
+            // Control characters (NUL, escape, ...) would garble a terminal: show them as '?'.
+            let shown: String = line
+                .trim_end_matches('\r')
+                .chars()
+                .take(200)
+                .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+                .collect();
+            let pad: String = shown
+                .chars()
+                .take(p.col.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let width = p.line.to_string().len();
+            let _ = writeln!(out, "{dim}{:>width$} |{off} {shown}", p.line);
+            let _ = writeln!(out, "{dim}{:>width$} |{off} {pad}{sev_on}^{off}", "");
+        }
+        if let Some(h) = &self.help {
+            let _ = writeln!(out, "{bold}help:{off} {h}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let t = "{\n  \"é\": x\n}";
+        let p = Pos::at(t, t.find('x').unwrap());
+        assert_eq!((p.line, p.col), (2, 9));
+        assert_eq!(Pos::at(t, 0), Pos { offset: 0, line: 1, col: 1 });
+        assert_eq!(Pos::at(t, 999).line, 3);
+    }
+
+    #[test]
+    fn renders_line_caret_and_help() {
+        let t = "{\n\t\"a\": 1,\n}\n";
+        let d = Diagnostic::error("syntax", "trailing comma")
+            .with_help("remove the comma")
+            .at(t, t.find(',').unwrap());
+        assert_eq!(
+            d.render("daemon.json", t, false),
+            "daemon.json:2:8: error: trailing comma\n2 | \t\"a\": 1,\n  | \t      ^\nhelp: remove the comma\n"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! dockcfg: manage the Docker engine's registry settings (insecure registries, mirrors) safely.
+//!
+//! The core (parse, edit, validate, render, diff) is pure; files and processes are touched only
+//! by `store` (files) and, later, the command runner.
+
+pub mod daemon_json;
+pub mod diag;
+pub mod opts_file;
+pub mod registry;
+pub mod store;
+pub mod validate;

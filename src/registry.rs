@@ -1,0 +1,1 @@
+//! Registry addresses (insecure-registries entries) and mirror URLs: parse, normalise, compare.

@@ -1,0 +1,1 @@
+//! The one owner of files on disk: read, lock, back up, atomic write, undo.

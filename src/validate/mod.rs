@@ -1,0 +1,1 @@
+//! Validation of daemon.json against dockerd's rules, by engine version and platform.
