@@ -9,3 +9,4 @@ pub mod opts_file;
 pub mod registry;
 pub mod store;
 pub mod validate;
+pub mod version;
