@@ -155,7 +155,14 @@ mod tests {
         let t = "{\n  \"é\": x\n}";
         let p = Pos::at(t, t.find('x').unwrap());
         assert_eq!((p.line, p.col), (2, 8));
-        assert_eq!(Pos::at(t, 0), Pos { offset: 0, line: 1, col: 1 });
+        assert_eq!(
+            Pos::at(t, 0),
+            Pos {
+                offset: 0,
+                line: 1,
+                col: 1
+            }
+        );
         assert_eq!(Pos::at(t, 999).line, 3);
     }
 

@@ -3,10 +3,16 @@
 //! The core (parse, edit, validate, render, diff) is pure; files and processes are touched only
 //! by `store` (files) and, later, the command runner.
 
+pub mod app;
+pub mod cli;
 pub mod daemon_json;
 pub mod diag;
+pub mod edit;
+pub mod exit;
 pub mod opts_file;
+pub mod output;
 pub mod registry;
+pub mod settings;
 pub mod store;
 pub mod validate;
 pub mod version;

@@ -1,0 +1,273 @@
+//! Plain settings for a run, converted from the command line at once (nothing past here sees
+//! clap), plus the environment values that matter, read in one thin place.
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{self, Cli, ColorWhen};
+
+/// Which registry setting a command works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryKey {
+    Insecure,
+    Mirrors,
+}
+
+impl RegistryKey {
+    /// The daemon.json key.
+    pub fn json_key(self) -> &'static str {
+        match self {
+            RegistryKey::Insecure => "insecure-registries",
+            RegistryKey::Mirrors => "registry-mirrors",
+        }
+    }
+    /// The dockerd flag (without dashes) used in DOCKER_OPTS.
+    pub fn flag(self) -> &'static str {
+        match self {
+            RegistryKey::Insecure => "insecure-registry",
+            RegistryKey::Mirrors => "registry-mirror",
+        }
+    }
+    /// How one entry is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            RegistryKey::Insecure => "insecure registry",
+            RegistryKey::Mirrors => "mirror",
+        }
+    }
+}
+
+/// What to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Add {
+        key: RegistryKey,
+        values: Vec<String>,
+        first: bool,
+    },
+    Remove {
+        key: RegistryKey,
+        values: Vec<String>,
+    },
+    List {
+        key: RegistryKey,
+    },
+    Undo,
+    Completions(clap_complete::Shell),
+}
+
+/// The environment values dockcfg looks at, read once by `Env::read`.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub no_color: bool,
+    pub stdout_is_terminal: bool,
+    pub stderr_is_terminal: bool,
+    pub stdin_is_terminal: bool,
+    pub euid: u32,
+    pub home: Option<PathBuf>,
+    pub xdg_state_home: Option<PathBuf>,
+    pub state_dir_override: Option<PathBuf>,
+}
+
+impl Env {
+    pub fn read() -> Env {
+        use std::io::IsTerminal;
+        let path_var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Env {
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+            stdin_is_terminal: std::io::stdin().is_terminal(),
+            euid: nix::unistd::geteuid().as_raw(),
+            home: path_var("HOME"),
+            xdg_state_home: path_var("XDG_STATE_HOME"),
+            state_dir_override: path_var("DOCKCFG_STATE_DIR"),
+        }
+    }
+}
+
+/// Everything a run needs to know, decided from the command line and the environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub action: Action,
+    /// The file to read and edit.
+    pub target: PathBuf,
+    pub root: Option<PathBuf>,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub json: bool,
+    pub color: bool,
+    /// Colour for messages on stderr (decided like `color`, for stderr's terminal).
+    pub color_stderr: bool,
+    pub force: bool,
+    /// A prompt may appear only when stdin is a terminal and --yes was not given.
+    pub may_ask: bool,
+}
+
+/// The default daemon.json, under `root` when given.
+pub const DEFAULT_DAEMON_JSON: &str = "/etc/docker/daemon.json";
+
+/// Resolve a system path under `root`: `/etc/x` becomes `ROOT/etc/x`. A path already under
+/// `root` is kept, so `--root $T --file $T/etc/default/docker` means what it says.
+pub fn under_root(root: Option<&Path>, path: &Path) -> PathBuf {
+    match root {
+        Some(r) if path.is_absolute() && !path.starts_with(r) => {
+            r.join(path.strip_prefix("/").unwrap_or(path))
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+impl Settings {
+    pub fn from_cli(cli: Cli, env: &Env) -> Settings {
+        use cli::{Command as C, InsecureCmd as I, MirrorCmd as M};
+        let add = |key, values, first| Action::Add { key, values, first };
+        let rm = |key, values| Action::Remove { key, values };
+        let action = match cli.command {
+            C::Insecure(I::Add(a)) | C::AddInsecure(a) => {
+                add(RegistryKey::Insecure, a.addrs, false)
+            }
+            C::Insecure(I::Rm(a)) | C::RmInsecure(a) => rm(RegistryKey::Insecure, a.addrs),
+            C::Insecure(I::Ls) => Action::List {
+                key: RegistryKey::Insecure,
+            },
+            C::Mirror(M::Add { first, urls }) => add(RegistryKey::Mirrors, urls.urls, first),
+            C::Mirror(M::Rm(u)) => rm(RegistryKey::Mirrors, u.urls),
+            C::Mirror(M::Ls) => Action::List {
+                key: RegistryKey::Mirrors,
+            },
+            C::Undo => Action::Undo,
+            C::Completions { shell } => Action::Completions(shell),
+        };
+        let g = cli.global;
+        let root = g.root;
+        let target = match &g.file {
+            Some(f) => under_root(root.as_deref(), f),
+            None => under_root(root.as_deref(), Path::new(DEFAULT_DAEMON_JSON)),
+        };
+        let colour_for = |terminal: bool| match g.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => terminal && !env.no_color,
+        };
+        let color = colour_for(env.stdout_is_terminal);
+        Settings {
+            action,
+            target,
+            root,
+            dry_run: g.dry_run,
+            yes: g.yes,
+            json: g.json,
+            color: color && !g.json,
+            color_stderr: colour_for(env.stderr_is_terminal),
+            force: g.force,
+            may_ask: env.stdin_is_terminal && !g.yes && !g.json,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn settings(args: &[&str], env: &Env) -> Settings {
+        let cli = Cli::try_parse_from(std::iter::once("dockcfg").chain(args.iter().copied()))
+            .expect("test arguments parse");
+        Settings::from_cli(cli, env)
+    }
+
+    #[test]
+    fn target_follows_file_and_root() {
+        let env = Env::default();
+        let cases: &[(&[&str], &str)] = &[
+            (&["insecure", "ls"], "/etc/docker/daemon.json"),
+            (
+                &["--root", "/mnt", "insecure", "ls"],
+                "/mnt/etc/docker/daemon.json",
+            ),
+            (
+                &["insecure", "ls", "--root", "/mnt"],
+                "/mnt/etc/docker/daemon.json",
+            ),
+            (&["-f", "x.json", "mirror", "ls"], "x.json"),
+            (
+                &[
+                    "mirror",
+                    "ls",
+                    "--root",
+                    "/mnt",
+                    "-f",
+                    "/etc/default/docker",
+                ],
+                "/mnt/etc/default/docker",
+            ),
+            (
+                &[
+                    "--root",
+                    "/mnt",
+                    "-f",
+                    "/mnt/etc/conf.d/docker",
+                    "mirror",
+                    "ls",
+                ],
+                "/mnt/etc/conf.d/docker",
+            ),
+        ];
+        for (args, want) in cases {
+            assert_eq!(settings(args, &env).target, PathBuf::from(want), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn aliases_map_to_the_same_action() {
+        let env = Env::default();
+        let a = settings(&["add-insecure", "h:5000"], &env).action;
+        let b = settings(&["insecure", "add", "h:5000"], &env).action;
+        assert_eq!(a, b);
+        assert_eq!(
+            settings(
+                &["mirror", "add", "--first", "https://m", "https://n"],
+                &env
+            )
+            .action,
+            Action::Add {
+                key: RegistryKey::Mirrors,
+                values: vec!["https://m".into(), "https://n".into()],
+                first: true
+            }
+        );
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        let tty = Env {
+            stdout_is_terminal: true,
+            ..Env::default()
+        };
+        let tty_no_color = Env {
+            no_color: true,
+            ..tty.clone()
+        };
+        assert!(settings(&["insecure", "ls"], &tty).color);
+        assert!(!settings(&["insecure", "ls"], &tty_no_color).color);
+        assert!(!settings(&["insecure", "ls"], &Env::default()).color);
+        assert!(settings(&["--color", "always", "insecure", "ls"], &Env::default()).color);
+        assert!(!settings(&["--color", "never", "insecure", "ls"], &tty).color);
+        assert!(!settings(&["--json", "insecure", "ls"], &tty).color);
+    }
+
+    #[test]
+    fn never_asks_without_a_terminal_or_with_yes() {
+        let tty = Env {
+            stdin_is_terminal: true,
+            ..Env::default()
+        };
+        assert!(settings(&["undo"], &tty).may_ask);
+        assert!(!settings(&["undo", "-y"], &tty).may_ask);
+        assert!(!settings(&["undo"], &Env::default()).may_ask);
+    }
+}
