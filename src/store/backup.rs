@@ -33,7 +33,9 @@ const MAX_KEY: usize = 150;
 pub struct Stat {
     /// Permission bits (`0o644`), without the file type.
     pub mode: u32,
+    /// Owner's user id.
     pub uid: u32,
+    /// Owner's group id.
     pub gid: u32,
 }
 
