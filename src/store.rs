@@ -1,1 +1,0 @@
-//! The one owner of files on disk: read, lock, back up, atomic write, undo.
