@@ -41,19 +41,9 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
     }
 }
 
-fn config_file(settings: &Settings, env: &Env) -> ConfigFile {
-    let state = StateDir::choose(
-        settings.root.as_deref(),
-        env.state_dir_override.as_deref(),
-        env.euid,
-        env.xdg_state_home.as_deref(),
-        env.home.as_deref(),
-    );
-    ConfigFile::new(&settings.target, state)
-}
-
-fn label(settings: &Settings) -> String {
-    settings.target.display().to_string()
+fn config_file(settings: &Settings, env: &Env) -> Result<ConfigFile> {
+    let state = StateDir::choose(settings.root.as_deref(), &env.view)?;
+    ConfigFile::new(&settings.target, settings.root.as_deref(), state)
 }
 
 fn print_stdout(text: &str) -> Result<()> {
@@ -70,8 +60,8 @@ fn print_json(value: &serde_json::Value) -> Result<()> {
 }
 
 fn list(settings: &Settings, env: &Env, key: RegistryKey, msgs: &Messages) -> Result<Exit> {
-    let file = config_file(settings, env);
-    let path = label(settings);
+    let file = config_file(settings, env)?;
+    let path = file.label();
     let bytes = file.read()?;
     let kind = FileKind::detect(&settings.target, bytes.as_deref());
     let current = edit::read_current(&path, kind, bytes.as_deref(), key)?;
@@ -104,8 +94,8 @@ fn change_list(
     inputs: edit::Inputs,
     change: impl Fn(&[String], &[edit::Entry]) -> edit::ListChange,
 ) -> Result<Exit> {
-    let file = config_file(settings, env);
-    let path = label(settings);
+    let file = config_file(settings, env)?;
+    let path = file.label();
     for n in &inputs.notes {
         msgs.note(n);
     }
@@ -116,7 +106,9 @@ fn change_list(
     let lock = if settings.dry_run {
         None
     } else {
-        Some(file.lock()?)
+        Some(file.lock_with(crate::store::LOCK_TIMEOUT, || {
+            msgs.info(&format!("waiting for another dockcfg run on {path} to finish..."))
+        })?)
     };
     let bytes = file.read()?;
     let kind = FileKind::detect(&settings.target, bytes.as_deref());
@@ -140,8 +132,14 @@ fn change_list(
     let mut backup = None;
     if let (Some(text), Some(lock)) = (&new_text, &lock) {
         let report = file.write(lock, bytes.as_deref(), &edit::encode(&current, text))?;
-        written = true;
-        backup = report.backup.map(|b| b.display().to_string());
+        written = report.changed;
+        backup = report
+            .backup
+            .as_ref()
+            .map(|b| b.dir().display().to_string());
+        for w in &report.warnings {
+            msgs.warn(w);
+        }
     }
     let added: Vec<&String> = match &settings.action {
         Action::Add { .. } if changed => result
@@ -204,17 +202,23 @@ pub fn tls_off_line(entry: &str) -> String {
 }
 
 fn undo(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Exit> {
-    let file = config_file(settings, env);
-    let path = label(settings);
-    let lock = file.lock()?;
-    let plan = file.plan_undo(&lock, settings.force)?;
-    let old = plan.current.as_deref().map(String::from_utf8_lossy);
-    let new = plan.restored.as_deref().map(String::from_utf8_lossy);
+    let file = config_file(settings, env)?;
+    let path = file.label();
+    let plan = file.plan_undo()?;
+    plan.check(settings.force)?;
+    let old = plan.current().map(String::from_utf8_lossy);
+    let new = plan.restored().map(String::from_utf8_lossy);
     let diff = output::unified_diff(&path, old.as_deref(), new.as_deref());
     let mut written = false;
+    let mut kept = None;
     if !settings.dry_run {
-        file.apply_undo(&lock, plan)?;
-        written = true;
+        let lock = file.lock()?;
+        let report = file.apply_undo(&lock, &plan, settings.force)?;
+        written = report.changed;
+        kept = report.kept.map(|k| k.display().to_string());
+        for w in &report.warnings {
+            msgs.warn(w);
+        }
     }
     if settings.json {
         print_json(&json!({
@@ -223,6 +227,7 @@ fn undo(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Exit> {
             "written": written,
             "dry_run": settings.dry_run,
             "diff": diff,
+            "kept": kept,
         }))?;
         return Ok(Exit::Done);
     }
@@ -231,12 +236,15 @@ fn undo(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Exit> {
     } else {
         diff
     })?;
+    if let Some(k) = &kept {
+        msgs.note(&format!("the content before this undo is kept in {k}"));
+    }
     if written {
-        msgs.info(&format!(
-            "restored {path} as it was before dockcfg's last change"
-        ));
-    } else {
+        msgs.info(&format!("restored {path} as it was before dockcfg's last change"));
+    } else if settings.dry_run {
         msgs.info(&format!("dry run: {path} was not changed"));
+    } else {
+        msgs.info(&format!("{path} already holds the content before dockcfg's last change"));
     }
     Ok(Exit::Done)
 }

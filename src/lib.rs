@@ -8,6 +8,7 @@ pub mod cli;
 pub mod daemon_json;
 pub mod diag;
 pub mod edit;
+pub mod env;
 pub mod exit;
 pub mod opts_file;
 pub mod output;

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::{self, Cli, ColorWhen};
+use crate::env::EnvView;
 
 /// Which registry setting a command works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,37 +56,29 @@ pub enum Action {
     Completions(clap_complete::Shell),
 }
 
-/// The environment values dockcfg looks at, read once by `Env::read`.
+/// The environment a run depends on: variables and user (`EnvView`) and which standard streams
+/// are terminals, read once by `Env::read`.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
-    pub no_color: bool,
+    pub view: EnvView,
     pub stdout_is_terminal: bool,
     pub stderr_is_terminal: bool,
     pub stdin_is_terminal: bool,
-    pub euid: u32,
-    pub home: Option<PathBuf>,
-    pub xdg_state_home: Option<PathBuf>,
-    pub state_dir_override: Option<PathBuf>,
 }
 
 impl Env {
     pub fn read() -> Env {
         use std::io::IsTerminal;
-        let path_var = |k: &str| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
         Env {
-            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            view: EnvView::capture(),
             stdout_is_terminal: std::io::stdout().is_terminal(),
             stderr_is_terminal: std::io::stderr().is_terminal(),
             stdin_is_terminal: std::io::stdin().is_terminal(),
-            euid: nix::unistd::geteuid().as_raw(),
-            home: path_var("HOME"),
-            xdg_state_home: path_var("XDG_STATE_HOME"),
-            state_dir_override: path_var("DOCKCFG_STATE_DIR"),
         }
+    }
+    /// NO_COLOR set to anything but the empty string.
+    pub fn no_color(&self) -> bool {
+        self.view.var("NO_COLOR").is_some()
     }
 }
 
@@ -151,7 +144,7 @@ impl Settings {
         let colour_for = |terminal: bool| match g.color {
             ColorWhen::Always => true,
             ColorWhen::Never => false,
-            ColorWhen::Auto => terminal && !env.no_color,
+            ColorWhen::Auto => terminal && !env.no_color(),
         };
         let color = colour_for(env.stdout_is_terminal);
         Settings {
@@ -249,7 +242,7 @@ mod tests {
             ..Env::default()
         };
         let tty_no_color = Env {
-            no_color: true,
+            view: EnvView::new(1000).with("NO_COLOR", "1"),
             ..tty.clone()
         };
         assert!(settings(&["insecure", "ls"], &tty).color);

@@ -1,56 +1,10 @@
 //! Where dockcfg keeps its backups: chosen by a pure function of `--root`, the environment and the
 //! effective user id, which the thin [`EnvView::capture`] reads once at the edge.
 
-use std::collections::BTreeMap;
-use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use super::errors::{StoreErrorKind, store_error};
-
-/// The environment variables and effective user id that decisions depend on, captured once.
-/// Empty variables count as unset. Tests build one with [`EnvView::new`] and [`EnvView::with`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EnvView {
-    vars: BTreeMap<OsString, OsString>,
-    euid: u32,
-}
-
-impl EnvView {
-    /// The real process environment and effective user id.
-    pub fn capture() -> EnvView {
-        EnvView {
-            vars: std::env::vars_os().collect(),
-            euid: nix::unistd::geteuid().as_raw(),
-        }
-    }
-
-    /// An empty environment for user `euid`.
-    pub fn new(euid: u32) -> EnvView {
-        EnvView {
-            vars: BTreeMap::new(),
-            euid,
-        }
-    }
-
-    /// This view with `name` set to `value`.
-    pub fn with(mut self, name: impl Into<OsString>, value: impl Into<OsString>) -> EnvView {
-        self.vars.insert(name.into(), value.into());
-        self
-    }
-
-    /// The value of `name`, or `None` when unset or empty.
-    pub fn var(&self, name: &str) -> Option<&OsStr> {
-        self.vars
-            .get(OsStr::new(name))
-            .map(OsString::as_os_str)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// The effective user id.
-    pub fn euid(&self) -> u32 {
-        self.euid
-    }
-}
+pub use crate::env::EnvView;
 
 /// The folder holding dockcfg's state (backups live in its `backups/` folder).
 #[derive(Debug, Clone, PartialEq, Eq)]
