@@ -990,3 +990,692 @@ fn curly_quote_name(c: char) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (text, line, col, message fragment, help fragment)
+    const SYNTAX: &[(&str, usize, usize, &str, &str)] = &[
+        // Comments, as blog posts write them.
+        (
+            "{\n  // mirrors for China\n  \"debug\": true\n}",
+            2,
+            3,
+            "comments are not allowed in daemon.json",
+            "dockcfg fix",
+        ),
+        (
+            "{\n  \"debug\": true /* on */\n}",
+            2,
+            17,
+            "comments are not allowed in daemon.json",
+            "delete the comment",
+        ),
+        (
+            "{\n  \"insecure-registries\":[\"127.0.0.1:30001\"]  # server ip and port\n}",
+            2,
+            46,
+            "comments are not allowed in daemon.json",
+            "dockcfg fix",
+        ),
+        (
+            "# docker config\n{}",
+            1,
+            1,
+            "comments are not allowed in daemon.json",
+            "dockcfg fix",
+        ),
+        (
+            "{} // end",
+            1,
+            4,
+            "comments are not allowed in daemon.json",
+            "dockcfg fix",
+        ),
+        // The first problem wins: the comment comes before the trailing comma shows.
+        (
+            "{\"a\": 1, // c\n}",
+            1,
+            10,
+            "comments are not allowed",
+            "dockcfg fix",
+        ),
+        // Trailing commas point at the comma.
+        (
+            "{\n  \"debug\": true,\n}",
+            2,
+            16,
+            "trailing comma before `}`",
+            "delete this comma (`dockcfg fix`",
+        ),
+        (
+            "{\"a\": [\"x\",\n]}",
+            1,
+            11,
+            "trailing comma before `]`",
+            "dockcfg fix",
+        ),
+        // Single quotes.
+        (
+            "{'debug': true}",
+            1,
+            2,
+            "keys must be in double quotes, not single quotes",
+            "write \"debug\"",
+        ),
+        (
+            "{\"insecure-registries\": ['a:5000']}",
+            1,
+            26,
+            "strings must be in double quotes, not single quotes",
+            "write \"a:5000\"",
+        ),
+        // Missing commas point at the next member.
+        (
+            "{\n  \"debug\": true\n  \"log-level\": \"warn\"\n}",
+            3,
+            3,
+            "missing comma before this member",
+            "dockcfg fix",
+        ),
+        (
+            "{\"a\": [\"x\" \"y\"]}",
+            1,
+            12,
+            "missing comma before this list item",
+            "dockcfg fix",
+        ),
+        (
+            "{\n  \"a\": {\"b\": 1}\n  \"c\": 2\n}",
+            3,
+            3,
+            "missing comma before this member",
+            "put a `,`",
+        ),
+        // Unquoted keys and values.
+        (
+            "{debug: true}",
+            1,
+            2,
+            "keys must be in double quotes: `debug`",
+            "write \"debug\" (`dockcfg fix`",
+        ),
+        (
+            "{\"insecure-registries\": [myhost:5000]}",
+            1,
+            26,
+            "text must be in double quotes: `myhost:5000`",
+            "write \"myhost:5000\"",
+        ),
+        (
+            "{\"registry-mirrors\": [https://m.example.com]}",
+            1,
+            23,
+            "`https://m.example.com`",
+            "write \"https://m.example.com\"",
+        ),
+        // Non-ASCII whitespace.
+        (
+            "{\n\u{3000}\"debug\": true\n}",
+            2,
+            1,
+            "U+3000 (full-width space)",
+            "dockcfg fix",
+        ),
+        (
+            "{\"debug\":\u{a0}true}",
+            1,
+            10,
+            "U+00A0 (no-break space)",
+            "retype the spaces",
+        ),
+        (
+            "{\"a\": 1,\u{200b}\"b\": 2}",
+            1,
+            9,
+            "U+200B (zero-width space)",
+            "dockcfg fix",
+        ),
+        (
+            "\u{feff}{}",
+            1,
+            1,
+            "U+FEFF (byte order mark)",
+            "dockcfg fix",
+        ),
+        (
+            "{\"a\":\u{0b}1}",
+            1,
+            6,
+            "U+000B (vertical tab)",
+            "dockcfg fix",
+        ),
+        // Curly quotes, wherever they are.
+        (
+            "{\"insecure-registries\": [“a:5000”]}",
+            1,
+            26,
+            "curly quote “ (U+201C",
+            "straight \"",
+        ),
+        (
+            "{“debug”: true}",
+            1,
+            2,
+            "curly quote “ (U+201C",
+            "dockcfg fix",
+        ),
+        (
+            "{‘debug’: true}",
+            1,
+            2,
+            "curly quote ‘ (U+2018",
+            "dockcfg fix",
+        ),
+        (
+            "{\"a\": \"x”,\n \"b\": 1}",
+            1,
+            9,
+            "curly quote ” (U+201D",
+            "straight \"",
+        ),
+        (
+            "{\"a\": [\"x”, \"y\"]}",
+            1,
+            10,
+            "curly quote ” (U+201D",
+            "straight \"",
+        ),
+        // Truncated files say what is still open and where it opened.
+        (
+            "{\n  \"a\": [\n    \"x\"\n",
+            3,
+            8,
+            "unexpected end of file: the list opened at line 2, column 8 and the object opened at line 1, column 1 are not closed",
+            "ending with `]}`",
+        ),
+        (
+            "{\"debug\": true",
+            1,
+            15,
+            "the object opened at line 1, column 1 is not closed",
+            "ending with `}`",
+        ),
+        (
+            "{\"a\":",
+            1,
+            6,
+            "the object opened at line 1, column 1 is not closed",
+            "`}`",
+        ),
+        (
+            "{\"a\": \"abc",
+            1,
+            11,
+            "unexpected end of file inside the string that starts at line 1, column 7",
+            "close the string with \" and then add `}`",
+        ),
+        (
+            "[[[[[",
+            1,
+            6,
+            "the list opened at line 1, column 5, the list opened at line 1, column 4, the list opened at line 1, column 3 (and 2 more)",
+            "`]]]]]`",
+        ),
+        (
+            "{\"a\": \"\\u12",
+            1,
+            12,
+            "unexpected end of file inside the string",
+            "close the string",
+        ),
+        // Control characters in strings.
+        (
+            "{\"a\": \"x\ty\"}",
+            1,
+            9,
+            "a tab character inside a string must be written \\t",
+            "dockcfg fix",
+        ),
+        (
+            "{\"a\": \"x\ny\"}",
+            1,
+            9,
+            "the string that starts at line 1, column 7 is not closed on its line",
+            "closing \"",
+        ),
+        (
+            "{\"a\": \"x\u{1}\"}",
+            1,
+            9,
+            "control character U+0001 inside a string",
+            "\\u0001",
+        ),
+        (
+            "{\"a\": \u{7}}",
+            1,
+            7,
+            "control character U+0007 is not allowed in JSON",
+            "delete it",
+        ),
+        // Escapes.
+        (
+            "{\"data-root\": \"D:\\docker\"}",
+            1,
+            18,
+            "invalid escape `\\d` in a string",
+            "doubled",
+        ),
+        ("{\"a\": \"it\\'s\"}", 1, 10, "invalid escape `\\'`", "\\\\"),
+        ("{\"a\": \"\\u12G4\"}", 1, 8, "four hex digits", "\\\\"),
+        // Values that are not JSON.
+        (
+            "{\"debug\": True}",
+            1,
+            11,
+            "`True` is not a JSON value",
+            "write true",
+        ),
+        (
+            "{\"debug\": FALSE}",
+            1,
+            11,
+            "`FALSE` is not a JSON value",
+            "write false",
+        ),
+        (
+            "{\"a\": None}",
+            1,
+            7,
+            "`None` is not a JSON value",
+            "write null",
+        ),
+        (
+            "{\"a\": yes}",
+            1,
+            7,
+            "`yes` is not a JSON value",
+            "true and false",
+        ),
+        (
+            "{\"a\": truex}",
+            1,
+            7,
+            "text must be in double quotes: `truex`",
+            "\"truex\"",
+        ),
+        (
+            "{\"a\": NaN}",
+            1,
+            7,
+            "`NaN` is not allowed in JSON",
+            "no NaN",
+        ),
+        (
+            "{\"a\": -Infinity}",
+            1,
+            7,
+            "`-Infinity` is not allowed in JSON",
+            "no NaN",
+        ),
+        // Numbers.
+        (
+            "{\"a\": 01}",
+            1,
+            7,
+            "numbers cannot start with 0: `01`",
+            "(1)",
+        ),
+        (
+            "{\"a\": -007}",
+            1,
+            7,
+            "numbers cannot start with 0: `-007`",
+            "(-7)",
+        ),
+        (
+            "{\"a\": 1.}",
+            1,
+            7,
+            "a digit must follow the decimal point in `1.`",
+            "1.0",
+        ),
+        (
+            "{\"a\": 1e}",
+            1,
+            7,
+            "the exponent in `1e` has no digits",
+            "1e6",
+        ),
+        (
+            "{\"a\": .5}",
+            1,
+            7,
+            "a number cannot start with `.`: `.5`",
+            "write 0.5",
+        ),
+        (
+            "{\"a\": +5}",
+            1,
+            7,
+            "a number cannot start with `+`: `+5`",
+            "write 5",
+        ),
+        (
+            "{\"a\": -x}",
+            1,
+            7,
+            "a `-` must be followed by a digit",
+            "-1",
+        ),
+        (
+            "{\"a\": 0x1F}",
+            1,
+            7,
+            "hex numbers like `0x1F` are not allowed",
+            "write it in decimal: 31",
+        ),
+        (
+            "{\"shutdown-timeout\": 15s}",
+            1,
+            22,
+            "`15s` is not a number",
+            "\"15s\"",
+        ),
+        (
+            "{\"a\": 1.2.3}",
+            1,
+            7,
+            "`1.2.3` is not a number",
+            "\"1.2.3\"",
+        ),
+        // Structure.
+        (
+            "{\"a\" = 1}",
+            1,
+            6,
+            "expected `:` after the key \"a\"",
+            "not `=`",
+        ),
+        (
+            "{\"a\", \"b\": 1}",
+            1,
+            5,
+            "expected `:` after the key \"a\"",
+            "give it a value",
+        ),
+        (
+            "{\"a\": }",
+            1,
+            7,
+            "the value of \"a\" is missing",
+            "write a value",
+        ),
+        (
+            "{\"a\": , \"b\": 1}",
+            1,
+            7,
+            "the value of \"a\" is missing",
+            "write a value",
+        ),
+        (
+            "{\"a\": 1,, \"b\": 2}",
+            1,
+            9,
+            "two commas in a row",
+            "delete one",
+        ),
+        ("[1,,2]", 1, 4, "two commas in a row", "extra comma"),
+        ("[,1]", 1, 2, "a value is missing before `,`", "extra comma"),
+        (
+            "{,}",
+            1,
+            2,
+            "expected a key in double quotes, found `,`",
+            "\"key\": value",
+        ),
+        ("{:1}", 1, 2, "a key is missing before `:`", "double quotes"),
+        (
+            "{\"a\": [1}",
+            1,
+            9,
+            "`}` cannot close the list opened at line 1, column 7",
+            "close it with `]`",
+        ),
+        (
+            "{\"a\": 1]",
+            1,
+            8,
+            "`]` cannot close the object opened at line 1, column 1",
+            "`}`",
+        ),
+        (
+            "{\"a\": [}",
+            1,
+            8,
+            "`}` cannot close the list opened at line 1, column 7",
+            "`]`",
+        ),
+        (
+            "{\"a\": [\"x\": 1]}",
+            1,
+            11,
+            "a list holds only values",
+            "object",
+        ),
+        (
+            "{\"a\": 1 = 2}",
+            1,
+            9,
+            "expected `,` or `}` after the value, found `=`",
+            "commas",
+        ),
+        (
+            "{\"a\": 1}}",
+            1,
+            9,
+            "extra `}`: the object was already closed at line 1, column 8",
+            "delete it",
+        ),
+        (
+            "{\"a\": 1}\n{\"b\": 2}",
+            2,
+            1,
+            "a second object after the end of the first (which closed at line 1, column 8)",
+            "single object",
+        ),
+        (
+            "{\"a\": 1},",
+            1,
+            9,
+            "unexpected text after the end of the object",
+            "one top-level object",
+        ),
+        (
+            "{\"a\": 1} x",
+            1,
+            10,
+            "unexpected text after the end of the object",
+            "one top-level object",
+        ),
+        (
+            "\"insecure-registries\": [\"a\"]",
+            1,
+            22,
+            "unexpected text after the end of the value",
+            "one top-level object",
+        ),
+        ("}", 1, 1, "unexpected `}`", "brackets must pair up"),
+    ];
+
+    #[test]
+    fn syntax_errors_point_at_the_first_problem_and_explain_it() {
+        let mut failures = Vec::new();
+        for (text, line, col, msg, help) in SYNTAX {
+            let d = match parse(text) {
+                Ok(_) => {
+                    failures.push(format!("{text:?}: parsed"));
+                    continue;
+                }
+                Err(d) => d,
+            };
+            let p = d.pos.unwrap();
+            let h = d.help.clone().unwrap_or_default();
+            if d.code != "syntax"
+                || (p.line, p.col) != (*line, *col)
+                || !d.message.contains(msg)
+                || !h.contains(help)
+            {
+                failures.push(format!(
+                    "{text:?}\n   want {line}:{col} {msg:?} / {help:?}\n   got  {}:{} {:?} / {h:?}",
+                    p.line, p.col, d.message
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn an_empty_file_has_its_own_code() {
+        for text in ["", "  \n\t\r\n"] {
+            let d = parse(text).unwrap_err();
+            assert_eq!(d.code, "empty");
+            assert_eq!(d.message, "daemon.json is empty");
+            assert!(d.help.unwrap().contains("23.0"));
+        }
+        // Non-ASCII space alone is not empty for Go's decoder.
+        assert_eq!(parse("\u{3000}").unwrap_err().code, "syntax");
+    }
+
+    #[test]
+    fn the_whole_diagnostic_reads_well() {
+        let text = "{\n  \"insecure-registries\": [\"a:5000\"],\n  \"debug\": true,\n}\n";
+        let d = parse(text).unwrap_err();
+        assert_eq!(
+            d.render("/etc/docker/daemon.json", text, false),
+            "/etc/docker/daemon.json:3:16: error: trailing comma before `}`: JSON allows no comma after the last item\n\
+             3 |   \"debug\": true,\n  \
+               |                ^\n\
+             help: delete this comma (`dockcfg fix` repairs this)\n"
+        );
+    }
+
+    #[test]
+    fn accepts_what_go_accepts() {
+        // (text, the value as serde_json sees it)
+        let cases: &[(&str, serde_json::Value)] = &[
+            (
+                " {\"a\":[1,-2.5e+3,0,-0,1E2,true,false,null]} \r\n",
+                serde_json::json!({"a": [1, -2500.0, 0, -0.0, 100.0, true, false, null]}),
+            ),
+            ("[]", serde_json::json!([])),
+            ("\"x\"", serde_json::json!("x")),
+            ("0", serde_json::json!(0)),
+            ("{\"\": {}}", serde_json::json!({"": {}})),
+            (
+                "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\u00E9\"",
+                serde_json::json!("\"\\/\u{8}\u{c}\n\r\té\u{e9}"),
+            ),
+            // Go turns invalid surrogates into U+FFFD instead of failing.
+            (
+                "\"\\ud83d\\ude00 \\ud800 \\udc00 \\ud800\\u0041\"",
+                serde_json::json!("😀 \u{fffd} \u{fffd} \u{fffd}A"),
+            ),
+            // Non-ASCII text, curly quotes and odd spaces are fine inside strings.
+            (
+                "{\"labels\": [\"“名前”\u{3000}é\"]}",
+                serde_json::json!({"labels": ["“名前”\u{3000}é"]}),
+            ),
+            ("\"\u{7f}\"", serde_json::json!("\u{7f}")),
+        ];
+        for (text, want) in cases {
+            let doc = parse(text).unwrap_or_else(|d| panic!("{text:?}: {}", d.message));
+            assert_eq!(&doc.root.to_serde(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn spans_cover_the_source_text() {
+        let text = "{ \"a\" : [ 1 , \"x\\n\" ] , \"b\":{} }";
+        let doc = parse(text).unwrap();
+        let m = doc.root_object().unwrap();
+        assert_eq!(&text[doc.root.span.clone()], text);
+        assert_eq!(&text[m[0].key_span.clone()], "\"a\"");
+        assert_eq!(&text[m[0].value.span.clone()], "[ 1 , \"x\\n\" ]");
+        let Kind::Array(items) = &m[0].value.kind else {
+            panic!()
+        };
+        assert_eq!(&text[items[1].span.clone()], "\"x\\n\"");
+        assert_eq!(items[1].kind, Kind::String("x\n".into()));
+        assert_eq!(items[0].kind, Kind::Number("1".into()));
+        assert_eq!(&text[m[1].value.span.clone()], "{}");
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_is_limited_like_go_and_never_overflows_the_stack() {
+        // 2 MB is the default stack of a spawned thread: parse, convert and drop there.
+        let t = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let doc = parse(&nested(MAX_DEPTH)).unwrap();
+                let mut obj = "{\"a\":".repeat(MAX_DEPTH);
+                obj.push('1');
+                obj.push_str(&"}".repeat(MAX_DEPTH));
+                let doc2 = parse(&obj).unwrap();
+                drop(doc2);
+                let too_deep = parse(&nested(MAX_DEPTH + 1)).unwrap_err();
+                let p = too_deep.pos.unwrap();
+                assert_eq!((p.line, p.col), (1, MAX_DEPTH + 1));
+                assert!(
+                    too_deep
+                        .message
+                        .contains("nesting deeper than 10000 levels")
+                );
+                // A deep unclosed file names the innermost brackets and counts the rest.
+                let cut = parse(&"[".repeat(50_000)).unwrap_err();
+                assert!(cut.message.contains("nesting deeper"), "{}", cut.message);
+                let cut = parse(&"[{\"a\":".repeat(3000)).unwrap_err();
+                assert!(cut.message.contains("(and 5997 more)"), "{}", cut.message);
+                assert!(cut.help.unwrap().contains("6000 closing brackets"));
+                let v = doc.root.to_serde();
+                assert!(v.is_array());
+                drop(v);
+                drop(doc);
+            })
+            .unwrap();
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn parse_time_grows_linearly() {
+        // About 1 MB and 10 MB of a realistic mix: strings with escapes, numbers, nesting.
+        let chunk = "{\"insecure-registries\": [\"registry-0001.example.com:5000\", \"10.0.0.0/8\"], \"labels\": [\"k=\\u00e9\\n\"], \"n\": [1.5e3, -2, true, null, {\"x\": {}}]},\n";
+        let make = |bytes: usize| {
+            let mut s = String::from("{\"big\": [");
+            while s.len() < bytes {
+                s.push_str(chunk);
+            }
+            s.push_str("{}]}");
+            s
+        };
+        let (small, big) = (make(1 << 20), make(10 << 20));
+        let time = |text: &str| {
+            let start = std::time::Instant::now();
+            let doc = parse(text).unwrap();
+            drop(doc);
+            start.elapsed()
+        };
+        time(&small); // warm up the allocator
+        let (t1, t10) = (time(&small), time(&big));
+        // Linear would be ~10x; allow noise from a busy machine, but not quadratic (~100x).
+        assert!(
+            t10 < t1 * 30 + std::time::Duration::from_millis(200),
+            "1 MB {t1:?}, 10 MB {t10:?}"
+        );
+    }
+}

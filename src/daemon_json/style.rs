@@ -51,7 +51,7 @@ pub fn detect_style(text: &str, doc: &Document) -> Style {
         .find_map(|m| line_indent(text, m.key_span.start))
         .filter(|_| multiline)
         .unwrap_or_default();
-    let indent_unit = nested_unit(text, members, &member_indent)
+    let indent_unit = nested_unit(text, members, member_indent)
         .or_else(|| {
             let root_at_col0 = line_indent(text, doc.root.span.start) == Some("");
             (root_at_col0 && !member_indent.is_empty()).then(|| member_indent.to_owned())
@@ -233,116 +233,75 @@ mod tests {
         }
     }
 
+    /// A `Style` from its fields in declaration order.
+    fn st(
+        nl: &'static str,
+        unit: &str,
+        mind: &str,
+        multi: bool,
+        kv: &str,
+        msep: &str,
+        array: ArrayLayout,
+    ) -> Style {
+        Style {
+            newline: nl,
+            indent_unit: unit.into(),
+            member_indent: mind.into(),
+            multiline: multi,
+            kv_sep: kv.into(),
+            member_sep: msep.into(),
+            array,
+        }
+    }
+
     #[test]
     fn detects_each_files_style() {
-        // (file, newline, unit, member indent, multiline, kv sep, member sep, list layout)
-        let cases: &[(&str, &str, &str, &str, bool, &str, &str, ArrayLayout)] = &[
+        use ArrayLayout::MultiLine as Multi;
+        let cases: Vec<(&str, Style)> = vec![
             (
                 "{\n  \"debug\": true\n}\n",
-                "\n",
-                "  ",
-                "  ",
-                true,
-                ": ",
-                ", ",
-                ArrayLayout::MultiLine,
+                st("\n", "  ", "  ", true, ": ", ", ", Multi),
             ),
             (
                 "{\n    \"log-opts\": {\n        \"max-size\": \"10m\"\n    }\n}",
-                "\n",
-                "    ",
-                "    ",
-                true,
-                ": ",
-                ", ",
-                ArrayLayout::MultiLine,
+                st("\n", "    ", "    ", true, ": ", ", ", Multi),
             ),
             (
                 "{\r\n\t\"a\": [\"x\", \"y\"],\r\n\t\"b\": 1\r\n}\r\n",
-                "\r\n",
-                "\t",
-                "\t",
-                true,
-                ": ",
-                ", ",
-                single(", ", "", ""),
+                st("\r\n", "\t", "\t", true, ": ", ", ", single(", ", "", "")),
             ),
             (
                 "{\"a\":1,\"b\":[\"x\",\"y\"]}",
-                "\n",
-                "  ",
-                "",
-                false,
-                ":",
-                ",",
-                single(",", "", ""),
+                st("\n", "  ", "", false, ":", ",", single(",", "", "")),
             ),
             (
                 "{ \"a\" : 1, \"b\" : [ \"x\" ] }",
-                "\n",
-                "  ",
-                "",
-                false,
-                " : ",
-                ", ",
-                single(", ", " ", " "),
+                st("\n", "  ", "", false, " : ", ", ", single(", ", " ", " ")),
             ),
             (
                 "{}",
-                "\n",
-                "  ",
-                "",
-                false,
-                ": ",
-                ", ",
-                single(", ", "", ""),
+                st("\n", "  ", "", false, ": ", ", ", single(", ", "", "")),
             ),
-            (
-                "{\n\t}",
-                "\n",
-                "\t",
-                "",
-                true,
-                ": ",
-                ", ",
-                ArrayLayout::MultiLine,
-            ),
+            ("{\n\t}", st("\n", "\t", "", true, ": ", ", ", Multi)),
             // Members indented 2, nested values 4 deeper: the nested step is the unit.
             (
                 "{\n  \"log-opts\": {\n      \"max-size\": \"10m\"\n  }\n}",
-                "\n",
-                "    ",
-                "  ",
-                true,
-                ": ",
-                ", ",
-                ArrayLayout::MultiLine,
+                st("\n", "    ", "  ", true, ": ", ", ", Multi),
             ),
             // The registry list's layout is preferred over other lists'.
             (
                 "{\n  \"dns\": [\"1.1.1.1\"],\n  \"registry-mirrors\": [\n    \"https://m\"\n  ]\n}",
-                "\n",
-                "  ",
-                "  ",
-                true,
-                ": ",
-                ", ",
-                ArrayLayout::MultiLine,
+                st("\n", "  ", "  ", true, ": ", ", ", Multi),
+            ),
+            // Mostly `":"`, one `": "`: the majority wins.
+            (
+                "{\n  \"a\":1,\n  \"b\":2,\n  \"c\": 3\n}",
+                st("\n", "  ", "  ", true, ":", ",", Multi),
             ),
         ];
-        for (text, nl, unit, mind, multi, kv, msep, array) in cases {
+        for (text, want) in cases {
             let doc = parse(text).unwrap();
-            let s = detect_style(text, &doc);
-            let want = Style {
-                newline: nl,
-                indent_unit: unit.to_string(),
-                member_indent: mind.to_string(),
-                multiline: *multi,
-                kv_sep: kv.to_string(),
-                member_sep: msep.to_string(),
-                array: array.clone(),
-            };
-            assert_eq!(s, want, "{text:?}");
+            assert_eq!(detect_style(text, &doc), want, "{text:?}");
         }
     }
 
