@@ -31,7 +31,9 @@ impl Encoding {
 /// A file's text with its byte order mark removed, and the encoding it was stored in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
+    /// The text, without the byte order mark.
     pub text: String,
+    /// What to pass to [`encode`] to write the file back the same way.
     pub encoding: Encoding,
 }
 

@@ -34,12 +34,14 @@ pub struct Document {
 /// The derived `Debug` and `PartialEq` recurse; they are for tests.
 #[derive(Debug, PartialEq)]
 pub struct Value {
+    /// Byte range of the value's source text in the parsed text.
     pub span: Range<usize>,
     pub kind: Kind,
 }
 
-/// What a value is.
-#[derive(Debug, PartialEq)]
+/// What a value is. `Default` is `Null`, so `std::mem::take(&mut value.kind)` moves a kind out
+/// (a `Value` itself cannot be destructured by move, since it implements `Drop`).
+#[derive(Debug, Default, PartialEq)]
 pub enum Kind {
     /// Members in file order; duplicate keys are all kept.
     Object(Vec<Member>),
@@ -49,6 +51,7 @@ pub enum Kind {
     /// The number exactly as written in the file.
     Number(String),
     Bool(bool),
+    #[default]
     Null,
 }
 
