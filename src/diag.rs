@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use unicode_width::UnicodeWidthChar;
+
 /// How bad a diagnostic is. `Error` means dockerd would refuse the file (or silently ignore a
 /// setting the user meant); `Warning` is allowed but probably a mistake; `Note` is information.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -130,10 +132,16 @@ impl Diagnostic {
                 .take(200)
                 .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
                 .collect();
+            // The caret goes under the column: tabs copied, wide characters (CJK, U+3000) padded
+            // by two columns, so it lines up in a terminal.
             let pad: String = shown
                 .chars()
                 .take(p.col.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .map(|c| match c {
+                    '\t' => "\t",
+                    c if UnicodeWidthChar::width(c).unwrap_or(1) >= 2 => "  ",
+                    _ => " ",
+                })
                 .collect();
             let width = p.line.to_string().len();
             let _ = writeln!(out, "{dim}{:>width$} |{off} {shown}", p.line);
@@ -164,6 +172,14 @@ mod tests {
             }
         );
         assert_eq!(Pos::at(t, 999).line, 3);
+    }
+
+    #[test]
+    fn caret_lines_up_after_wide_characters() {
+        let t = "{\u{3000}\"a\": 1}";
+        let d = Diagnostic::error("syntax", "full-width space").at(t, t.find('"').unwrap());
+        let r = d.render("d.json", t, false);
+        assert!(r.ends_with("1 | {\u{3000}\"a\": 1}\n  |    ^\n"), "{r}");
     }
 
     #[test]
