@@ -383,7 +383,13 @@ fn removal_range(text: &str, seg: &Segment, r: Range<usize>) -> Range<usize> {
         blanks_after += 1;
     }
     let rest = text.get(blanks_after..seg_end).unwrap_or("");
-    let eol = ["\\\n", "\\\r\n", "\n", "\r\n"]
+    // A backslash-newline ends the line, except inside single quotes, where it is text.
+    let endings: &[&str] = if seg.ctx == Ctx::Single {
+        &["\n", "\r\n"]
+    } else {
+        &["\\\n", "\\\r\n", "\n", "\r\n"]
+    };
+    let eol = endings
         .iter()
         .find(|p| rest.starts_with(**p))
         .map(|p| blanks_after + p.len());

@@ -77,6 +77,9 @@ pub(super) struct Lexed {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// The longest value evaluated; longer ones only come from self-doubling references.
+const MAX_VALUE_CHARS: usize = 1 << 16;
+
 /// Names whose value the init scripts clear before reading the file, so a reference to them
 /// before any assignment is empty rather than unknown.
 pub(super) fn starts_empty(name: &str) -> bool {
@@ -599,6 +602,10 @@ impl Eval<'_> {
                     start,
                     end,
                 } => match self.out.env.get(r) {
+                    Some(v) if val.chars.len() + v.chars.len() > MAX_VALUE_CHARS => {
+                        // `A="$A$A"` repeated doubles the value each time: stop believing it.
+                        val.opaque.get_or_insert(*start);
+                    }
                     Some(v) => {
                         val.chars.extend(v.chars.iter().cloned());
                         val.opaque = val.opaque.or(v.opaque);
@@ -686,7 +693,13 @@ pub(super) fn lex(text: &str) -> Result<Lexed, Diagnostic> {
             Some(b'\\') if lx.continuation_len().is_some() => {
                 lx.pos += lx.continuation_len().unwrap_or(1);
             }
-            Some(_) => words.push(lx.word()?),
+            Some(_) => {
+                let before = lx.pos;
+                words.push(lx.word()?);
+                if lx.pos == before {
+                    lx.pos += 1; // cannot happen; never loop forever
+                }
+            }
         }
     }
     ev.out.segments = lx.segments;
@@ -776,11 +789,14 @@ mod tests {
 
     #[test]
     fn opaque_constructs_are_marked() {
+        // the 17th doubling passes the limit, at its second `$A`
+        let doubling = format!("A=x\n{}", "A=\"$A$A\"\n".repeat(40));
         let cases = [
             ("A=\"$(cat f)\"\n", 3),
             ("A=`x`\n", 2),
             ("A=\"${B:-x}\"\n", 3),
             ("A=$1\n", 2),
+            (doubling.as_str(), 4 + 16 * 9 + 5),
         ];
         for (text, at) in cases {
             let l = lex(text).unwrap();

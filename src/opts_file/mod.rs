@@ -63,6 +63,7 @@ pub enum QuoteStyle {
 /// `export VAR=...`; not `VAR=... command`, which only sets the command's environment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
+    /// The variable's name.
     pub name: String,
     /// Written as `export VAR=...` (or `readonly`).
     pub exported: bool,

@@ -257,6 +257,15 @@ fn parses_inline_files() {
         assert_eq!(f.var_name(), *var, "{text:?}");
         assert_eq!(shown(&f), strings(flags), "{text:?}");
     }
+
+    // `-insecure-registry` (one dash) is not the registry flag: dockerd refuses it.
+    let f = parse("DOCKER_OPTS=\"-insecure-registry x --insecure-registry y\"\n").unwrap();
+    assert_eq!(f.values(Insecure), strings(&["y"]));
+    // A flag that comes through another variable is reported but not editable.
+    let f = parse("X=\"--registry-mirror https://m\"\nDOCKER_OPTS=\"$X -D\"\n").unwrap();
+    let editable: Vec<bool> = f.flags().iter().map(|f| f.editable).collect();
+    assert_eq!(editable, [false, true]);
+    assert_eq!(f.flags()[0].pos.line, 1);
 }
 
 #[test]
@@ -310,7 +319,10 @@ fn var_lines(text: &str, var: &str) -> Vec<usize> {
 
 /// Every changed line, before and after, is a line of the options variable's assignments.
 fn assert_only_var_lines_changed(name: &str, before: &str, after: &str) {
-    let var = parse(after).unwrap().var_name().unwrap().to_string();
+    let Some(var) = parse(after).unwrap().var_name().map(str::to_string) else {
+        assert_eq!(before, after, "{name}");
+        return;
+    };
     let (old_ok, new_ok) = (var_lines(before, &var), var_lines(after, &var));
     let diff = similar::TextDiff::from_lines(before, after);
     for op in diff.ops() {
@@ -696,6 +708,12 @@ fn edits_inline_files_exactly() {
             "DOCKER_OPTS=\"--debug\n--dns 1.1.1.1\"\n",
         ),
         (
+            "OPTIONS='--debug\n  --insecure-registry a\n  --dns 1.1.1.1'\n",
+            Insecure,
+            &[],
+            "OPTIONS='--debug\n  --dns 1.1.1.1'\n",
+        ),
+        (
             "export DOCKER_OPTS='  --insecure-registry a  '\n",
             Insecure,
             &[],
@@ -840,6 +858,61 @@ fn never_panics_on_odd_input() {
                     if let Ok(out) = set_values(text, &f, kind, &wanted) {
                         assert_eq!(parse(&out).unwrap().values(kind), wanted, "{text:?}");
                     }
+                }
+            }
+        }
+    }
+}
+
+/// A small deterministic generator, so the mixed-edit test needs no extra crate.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+#[test]
+fn many_mixed_edits_keep_every_other_line() {
+    let extra = [
+        (
+            "inline",
+            "# c\nDOCKER_OPTS=\"--insecure-registry a --dns 1.1.1.1\"\nDOCKER_OPTS=\"$DOCKER_OPTS --registry-mirror=https://m --insecure-registry=b\"\n",
+        ),
+        (
+            "inline multi",
+            "OPTIONS='--selinux-enabled \\\n --insecure-registry a\n --registry-mirror https://m'\n",
+        ),
+    ];
+    let mut rng = Lcg(7);
+    for (name, text) in ALL.iter().chain(extra.iter()) {
+        let f = parse(text).unwrap();
+        for kind in [Insecure, Mirror] {
+            let mut pool = f.values(kind);
+            pool.extend(strings(&["n1.example.com", "n2.example.com:5000"]));
+            for _ in 0..60 {
+                let mut wanted = Vec::new();
+                for _ in 0..rng.below(pool.len() + 1) {
+                    let v = &pool[rng.below(pool.len())];
+                    if !wanted.contains(v) {
+                        wanted.push(v.clone());
+                    }
+                }
+                match set_values(text, &f, kind, &wanted) {
+                    Ok(out) => {
+                        let g = parse(&out).unwrap();
+                        assert_eq!(g.values(kind), wanted, "{name}");
+                        assert_only_var_lines_changed(name, text, &out);
+                        // and back again
+                        let back = set_values(&out, &g, kind, &f.values(kind)).unwrap();
+                        assert_eq!(parse(&back).unwrap().values(kind), f.values(kind));
+                    }
+                    Err(d) => panic!("{name} {wanted:?}: {}", d.render("f", text, false)),
                 }
             }
         }
