@@ -68,8 +68,12 @@ pub fn set_values(
         .at(text, at));
     }
 
-    let occ: Vec<usize> = (0..file.flags.len())
-        .filter(|&i| file.flags.get(i).is_some_and(|f| f.is(kind)))
+    let occ: Vec<usize> = file
+        .flags
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is(kind))
+        .map(|(i, _)| i)
         .collect();
     for f in occ.iter().filter_map(|&i| file.flags.get(i)) {
         if f.value.is_none() {
@@ -83,30 +87,7 @@ pub fn set_values(
     }
     let form = pick_form(file, kind);
 
-    // Keep existing occurrences for as many of each value as wanted has, in file order.
-    let mut budget: HashMap<&str, usize> = HashMap::new();
-    for w in wanted {
-        *budget.entry(w.as_str()).or_default() += 1;
-    }
-    let (mut kept, mut removed) = (Vec::new(), Vec::new());
-    for &i in &occ {
-        let v = file
-            .flags
-            .get(i)
-            .and_then(|f| f.value.as_deref())
-            .unwrap_or("");
-        match budget.get_mut(v) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                kept.push(i);
-            }
-            _ => removed.push(i),
-        }
-    }
-    let kept_vals: Vec<&str> = kept
-        .iter()
-        .filter_map(|&i| file.flags.get(i).and_then(|f| f.value.as_deref()))
-        .collect();
+    let (kept_vals, removed) = split_kept(file, &occ, wanted);
     let appendable = wanted
         .iter()
         .map(String::as_str)
@@ -137,7 +118,11 @@ pub fn set_values(
     {
         return Err(Diagnostic::error(
             "missing-value",
-            format!("--{} at the end of {var} has no value: a flag added after it would become its value", last.name),
+            format!(
+                "{}{} at the end of {var} has no value: a flag added after it would become its value",
+                "-".repeat(usize::from(last.dashes)),
+                last.name
+            ),
         )
         .with_help("give it its value, or delete it")
         .at(text, last.pos.offset));
@@ -151,6 +136,35 @@ pub fn set_values(
     };
     verify(file, &out, kind, wanted, &var)?;
     Ok(out)
+}
+
+/// Which occurrences stay: for each value, as many as `wanted` has, the first ones in the file.
+/// Returns the kept values in file order and the occurrences to cut.
+fn split_kept<'f>(
+    file: &'f OptsFile,
+    occ: &[usize],
+    wanted: &[String],
+) -> (Vec<&'f str>, Vec<usize>) {
+    let mut budget: HashMap<&str, usize> = HashMap::new();
+    for w in wanted {
+        *budget.entry(w.as_str()).or_default() += 1;
+    }
+    let (mut kept, mut removed) = (Vec::new(), Vec::new());
+    for &i in occ {
+        let v = file
+            .flags
+            .get(i)
+            .and_then(|f| f.value.as_deref())
+            .unwrap_or("");
+        match budget.get_mut(v) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                kept.push(v);
+            }
+            _ => removed.push(i),
+        }
+    }
+    (kept, removed)
 }
 
 fn internal(var: &str, what: &str) -> Diagnostic {
