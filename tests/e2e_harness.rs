@@ -15,7 +15,15 @@ use std::time::Duration;
 use serde_json::Value;
 use support::{Dockerd, DockerdOpts, Netns, Registry, Timer};
 
-const TOOLS: &[&str] = &["dockerd", "docker", "docker-registry", "ip", "nsenter", "tar", "umount"];
+const TOOLS: &[&str] = &[
+    "dockerd",
+    "docker",
+    "docker-registry",
+    "ip",
+    "nsenter",
+    "tar",
+    "umount",
+];
 const RELOAD_WAIT: Duration = Duration::from_secs(10);
 
 /// What a scenario leaves behind if cleanup failed: names and paths to look for after the handles drop.
@@ -29,13 +37,20 @@ struct Traces {
 
 impl Traces {
     fn new() -> Self {
-        Self { netns: vec![], host_ifs: vec![], dirs: vec![], pids: vec![], cgroups: vec![] }
+        Self {
+            netns: vec![],
+            host_ifs: vec![],
+            dirs: vec![],
+            pids: vec![],
+            cgroups: vec![],
+        }
     }
 
     fn netns(&mut self, ns: &Netns) {
         self.netns.push(ns.name().to_string());
         self.host_ifs.push(format!("{}/30", ns.host_ip()));
-        self.pids.extend(ns.pids().into_iter().filter_map(support::ProcessId::of));
+        self.pids
+            .extend(ns.pids().into_iter().filter_map(support::ProcessId::of));
     }
 
     fn dockerd(&mut self, d: &Dockerd) {
@@ -55,15 +70,44 @@ impl Traces {
         let addrs = run("ip", &["-o", "-4", "addr", "show"]);
         let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         let mut left = Vec::new();
-        left.extend(self.netns.iter().filter(|n| netns.contains(n.as_str())).map(|n| format!("netns {n}")));
-        left.extend(self.host_ifs.iter().filter(|a| addrs.contains(a.as_str())).map(|a| format!("address {a}")));
-        left.extend(self.dirs.iter().filter(|d| d.exists()).map(|d| format!("dir {}", d.display())));
+        left.extend(
+            self.netns
+                .iter()
+                .filter(|n| netns.contains(n.as_str()))
+                .map(|n| format!("netns {n}")),
+        );
+        left.extend(
+            self.host_ifs
+                .iter()
+                .filter(|a| addrs.contains(a.as_str()))
+                .map(|a| format!("address {a}")),
+        );
+        left.extend(
+            self.dirs
+                .iter()
+                .filter(|d| d.exists())
+                .map(|d| format!("dir {}", d.display())),
+        );
         for d in &self.dirs {
             let d = d.display().to_string();
-            left.extend(mounts.lines().filter(|l| l.contains(&d)).map(|l| format!("mount {l}")));
-            left.extend(support::process::pids_with_cmdline_containing(&d).iter().map(|p| format!("pid {p} ({d})")));
+            left.extend(
+                mounts
+                    .lines()
+                    .filter(|l| l.contains(&d))
+                    .map(|l| format!("mount {l}")),
+            );
+            left.extend(
+                support::process::pids_with_cmdline_containing(&d)
+                    .iter()
+                    .map(|p| format!("pid {p} ({d})")),
+            );
         }
-        left.extend(self.pids.iter().filter(|p| p.is_alive()).map(|p| format!("pid {}", p.pid)));
+        left.extend(
+            self.pids
+                .iter()
+                .filter(|p| p.is_alive())
+                .map(|p| format!("pid {}", p.pid)),
+        );
         for c in &self.cgroups {
             left.extend(
                 std::fs::read_dir("/sys/fs/cgroup")
@@ -80,7 +124,10 @@ impl Traces {
 }
 
 fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program).args(args).output().expect("run a system tool");
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .expect("run a system tool");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -98,27 +145,40 @@ fn insecure_registry_story(binary: PathBuf, label: &str) {
         t.lap("netns");
         let reg = Registry::start(&ns, 5000).expect("start registry in netns");
         t.lap("registry up");
-        let d = Dockerd::start(DockerdOpts::new().binary(&binary).config("{}\n")).expect("start dockerd");
+        let d = Dockerd::start(DockerdOpts::new().binary(&binary).config("{}\n"))
+            .expect("start dockerd");
         t.lap("dockerd up");
         traces.netns(&ns);
         traces.registry(&reg);
         traces.dockerd(&d);
         let before = d.process_id().expect("dockerd alive");
-        let version = d.info().expect("info")["ServerVersion"].as_str().unwrap_or_default().to_string();
-        eprintln!("{label}: dockerd {version}, pid {}, registry {}", d.pid(), reg.addr());
+        let version = d.info().expect("info")["ServerVersion"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        eprintln!(
+            "{label}: dockerd {version}, pid {}, registry {}",
+            d.pid(),
+            reg.addr()
+        );
 
         support::tiny_image(&d, "tiny:1").expect("import tiny image");
         t.lap("tiny image imported");
         let cid = d
             .docker_ok(&["run", "-d", "--network", "none", "tiny:1", "sleep", "1000"])
             .expect("containers must run in this sandbox");
-        let cpid_before = d.docker_ok(&["inspect", "-f", "{{.State.Pid}}", &cid]).expect("inspect");
+        let cpid_before = d
+            .docker_ok(&["inspect", "-f", "{{.State.Pid}}", &cid])
+            .expect("inspect");
         t.lap("container started");
 
         let image = format!("{}/tiny:1", reg.addr());
         d.docker_ok(&["tag", "tiny:1", &image]).expect("tag");
         let refused = d.docker(&["push", &image]);
-        assert!(!refused.status.success(), "push to an HTTP registry must fail before insecure-registries");
+        assert!(
+            !refused.status.success(),
+            "push to an HTTP registry must fail before insecure-registries"
+        );
         assert!(
             stderr(&refused).contains("server gave HTTP response to HTTPS client"),
             "unexpected push error: {}",
@@ -127,12 +187,21 @@ fn insecure_registry_story(binary: PathBuf, label: &str) {
         t.lap("push refused");
 
         let rc = d.registry_config().expect("registry config");
-        assert!(rc["IndexConfigs"].get(reg.addr()).is_none(), "not insecure yet: {rc}");
-        d.write_config(&format!("{{\"insecure-registries\": [\"{}\"]}}\n", reg.addr())).expect("write");
+        assert!(
+            rc["IndexConfigs"].get(reg.addr()).is_none(),
+            "not insecure yet: {rc}"
+        );
+        d.write_config(&format!(
+            "{{\"insecure-registries\": [\"{}\"]}}\n",
+            reg.addr()
+        ))
+        .expect("write");
         d.sighup().expect("sighup");
         let addr = reg.addr().to_string();
         let rc = d
-            .wait_registry_config(RELOAD_WAIT, |rc| rc["IndexConfigs"][&addr]["Secure"] == Value::Bool(false))
+            .wait_registry_config(RELOAD_WAIT, |rc| {
+                rc["IndexConfigs"][&addr]["Secure"] == Value::Bool(false)
+            })
             .expect("reload shows the insecure registry");
         eprintln!("{label}: RegistryConfig after SIGHUP: {rc}");
         t.lap("SIGHUP -> RegistryConfig shows it");
@@ -143,9 +212,19 @@ fn insecure_registry_story(binary: PathBuf, label: &str) {
         d.docker_ok(&["pull", &image]).expect("pull after reload");
         t.lap("push + pull");
 
-        assert_eq!(d.process_id(), Some(before), "dockerd must not have restarted");
-        let state = d.docker_ok(&["inspect", "-f", "{{.State.Running}} {{.State.Pid}}", &cid]).expect("inspect");
-        assert_eq!(state, format!("true {cpid_before}"), "the container must still run, same process");
+        assert_eq!(
+            d.process_id(),
+            Some(before),
+            "dockerd must not have restarted"
+        );
+        let state = d
+            .docker_ok(&["inspect", "-f", "{{.State.Running}} {{.State.Pid}}", &cid])
+            .expect("inspect");
+        assert_eq!(
+            state,
+            format!("true {cpid_before}"),
+            "the container must still run, same process"
+        );
         t.lap("checks");
         // Handles drop here: dockerd (kills the container), registry, then the namespace.
     }
@@ -156,15 +235,23 @@ fn insecure_registry_story(binary: PathBuf, label: &str) {
 
 #[test]
 fn insecure_registry_reload_dockerd_20_10() {
-    support::require!("dockerd", "docker", "docker-registry", "ip", "nsenter", "tar", "umount");
+    support::require!(
+        "dockerd",
+        "docker",
+        "docker-registry",
+        "ip",
+        "nsenter",
+        "tar",
+        "umount"
+    );
     insecure_registry_story(support::system_dockerd(), "insecure/20.10");
 }
 
 #[test]
 fn insecure_registry_reload_dockerd_26_1() {
-    let path = support::dockerd_26().map(|p| p.display().to_string()).unwrap_or_else(|| {
-        "/opt/dockcfg-engines/26.1/usr/sbin/dockerd".to_string()
-    });
+    let path = support::dockerd_26()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "/opt/dockcfg-engines/26.1/usr/sbin/dockerd".to_string());
     let mut tools = TOOLS.to_vec();
     tools.push(&path);
     if !support::skip_unless_root_and(&tools) {
@@ -184,13 +271,24 @@ fn mirror_pull_without_route_out() {
     let mut traces = Traces::new();
     {
         let ns = Netns::create().expect("create netns");
-        let routes = String::from_utf8_lossy(&ns.exec(&["ip", "route"]).expect("ip route").stdout).into_owned();
-        assert!(!routes.contains("default"), "the namespace must have no route out: {routes}");
-        assert_eq!(routes.lines().count(), 1, "only the /30 link route: {routes}");
+        let routes = String::from_utf8_lossy(&ns.exec(&["ip", "route"]).expect("ip route").stdout)
+            .into_owned();
+        assert!(
+            !routes.contains("default"),
+            "the namespace must have no route out: {routes}"
+        );
+        assert_eq!(
+            routes.lines().count(),
+            1,
+            "only the /30 link route: {routes}"
+        );
         let reg = Registry::start(&ns, 5000).expect("registry");
         t.lap("netns + registry");
         support::seed_registry(&reg, "library/tiny:1").expect("seed the mirror");
-        assert_eq!(reg.catalog().expect("catalog"), vec!["library/tiny".to_string()]);
+        assert_eq!(
+            reg.catalog().expect("catalog"),
+            vec!["library/tiny".to_string()]
+        );
         t.lap("mirror seeded (host dockerd push)");
 
         let d = Dockerd::start(DockerdOpts::new().netns(&ns)).expect("dockerd in netns");
@@ -201,27 +299,53 @@ fn mirror_pull_without_route_out() {
         t.lap("dockerd in netns up");
 
         let no_mirror = d.docker(&["pull", "tiny:1"]);
-        assert!(!no_mirror.status.success(), "without a mirror the pull must fail (no route out)");
+        assert!(
+            !no_mirror.status.success(),
+            "without a mirror the pull must fail (no route out)"
+        );
         eprintln!("mirror: pull without mirror: {}", stderr(&no_mirror).trim());
         t.lap("pull without mirror fails");
 
-        d.write_config(&format!("{{\"registry-mirrors\": [\"{}\"]}}\n", reg.url())).expect("write");
+        d.write_config(&format!("{{\"registry-mirrors\": [\"{}\"]}}\n", reg.url()))
+            .expect("write");
         d.sighup().expect("sighup");
         let want = format!("{}/", reg.url());
         let rc = d
             .wait_registry_config(RELOAD_WAIT, |rc| {
-                rc["Mirrors"].as_array().is_some_and(|m| m.iter().any(|u| u.as_str() == Some(want.as_str())))
+                rc["Mirrors"]
+                    .as_array()
+                    .is_some_and(|m| m.iter().any(|u| u.as_str() == Some(want.as_str())))
             })
             .expect("reload shows the mirror");
         eprintln!("mirror: RegistryConfig after SIGHUP: {rc}");
         t.lap("SIGHUP -> RegistryConfig shows it");
 
-        d.docker_ok(&["pull", "tiny:1"]).expect("pull through the mirror");
-        let images = d.docker_ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"]).expect("images");
-        assert!(images.lines().any(|l| l == "tiny:1"), "pulled as a Docker Hub name: {images}");
-        let out = d.docker_ok(&["run", "--rm", "--network", "none", "tiny:1", "echo", "hello"]).expect("run");
+        d.docker_ok(&["pull", "tiny:1"])
+            .expect("pull through the mirror");
+        let images = d
+            .docker_ok(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+            .expect("images");
+        assert!(
+            images.lines().any(|l| l == "tiny:1"),
+            "pulled as a Docker Hub name: {images}"
+        );
+        let out = d
+            .docker_ok(&[
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "tiny:1",
+                "echo",
+                "hello",
+            ])
+            .expect("run");
         assert_eq!(out, "hello");
-        assert_eq!(d.process_id(), Some(before), "dockerd must not have restarted");
+        assert_eq!(
+            d.process_id(),
+            Some(before),
+            "dockerd must not have restarted"
+        );
         t.lap("pull through mirror + run");
     }
     t.lap("cleanup");
@@ -242,7 +366,8 @@ fn cleanup_on_panic() {
         let reg = Registry::start(&ns, 5000).expect("registry");
         let d = Dockerd::start(DockerdOpts::new().netns(&ns)).expect("dockerd");
         support::tiny_image(&d, "tiny:1").expect("image");
-        d.docker_ok(&["run", "-d", "--network", "none", "tiny:1", "sleep", "1000"]).expect("run");
+        d.docker_ok(&["run", "-d", "--network", "none", "tiny:1", "sleep", "1000"])
+            .expect("run");
         traces.netns(&ns);
         traces.registry(&reg);
         traces.dockerd(&d);
@@ -256,17 +381,120 @@ fn cleanup_on_panic() {
     traces.assert_gone();
 }
 
+const HOLDER_ENV: &str = "DOCKCFG_HARNESS_HOLDER";
+
+/// Not a test on its own: [`cleanup_after_sigkill`] runs it in a child process, which sets everything up,
+/// prints what it made, and waits to be killed.
+#[test]
+#[ignore = "helper process for cleanup_after_sigkill"]
+fn holder_killed_without_unwinding() {
+    if std::env::var_os(HOLDER_ENV).is_none() {
+        return;
+    }
+    let ns = Netns::create().expect("netns");
+    let reg = Registry::start(&ns, 5000).expect("registry");
+    let d = Dockerd::start(DockerdOpts::new()).expect("dockerd");
+    support::tiny_image(&d, "tiny:1").expect("image");
+    d.docker_ok(&["run", "-d", "--network", "none", "tiny:1", "sleep", "1000"])
+        .expect("run");
+    println!(
+        "HOLDING netns={} ip={}/30 dir={} dir={} cgroup={}",
+        ns.name(),
+        ns.host_ip(),
+        d.dir().display(),
+        reg.storage().parent().expect("registry dir").display(),
+        d.cgroup_parent()
+    );
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+/// Scenario 4b: a test process SIGKILLed half way (no Drop runs): its children die with it
+/// (PR_SET_PDEATHSIG), and the next harness handle sweeps its namespace, dirs, mounts and cgroups.
+#[test]
+fn cleanup_after_sigkill() {
+    use std::io::BufRead;
+    if !support::skip_unless_root_and(TOOLS) {
+        return;
+    }
+    let mut t = Timer::start("sigkill-cleanup");
+    let mut child = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "holder_killed_without_unwinding",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(HOLDER_ENV, "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn the holder");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let line = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        // libtest prints "test NAME ... " before the test's own output, on the same line.
+        .find_map(|l| l.split_once("HOLDING ").map(|(_, rest)| rest.to_string()))
+        .expect("the holder reports what it made");
+    t.lap("holder set up");
+    child.kill().expect("SIGKILL the holder");
+    child.wait().expect("reap the holder");
+    let mut traces = Traces::new();
+    for word in line.split_whitespace() {
+        match word.split_once('=') {
+            Some(("netns", v)) => traces.netns.push(v.to_string()),
+            Some(("ip", v)) => traces.host_ifs.push(v.to_string()),
+            Some(("dir", v)) => traces.dirs.push(PathBuf::from(v)),
+            Some(("cgroup", v)) => traces.cgroups.push(v.to_string()),
+            _ => {}
+        }
+    }
+    assert_eq!((traces.netns.len(), traces.dirs.len()), (1, 2), "{line}");
+    // What any next test does first: the netns sweep runs in Netns::create, the dir sweep in every start.
+    drop(Netns::create().expect("netns"));
+    support::cleanup::sweep_stale_dirs();
+    t.lap("killed + swept");
+    traces.assert_gone();
+}
+
 /// `CI` turns a missing prerequisite into a failure; without it the test is skipped.
 #[test]
-fn missing_tool_is_reported() {
-    let missing = support::prereq::missing_prerequisites(&["dockcfg-no-such-tool", "/no/such/dockerd"]);
-    assert!(missing.iter().any(|m| m.contains("`dockcfg-no-such-tool`")), "{missing:?}");
-    assert!(missing.iter().any(|m| m.contains("`/no/such/dockerd`")), "{missing:?}");
-    if !support::in_ci() {
-        assert!(!support::skip_unless_root_and(&["dockcfg-no-such-tool"]));
-    } else {
-        let r = std::panic::catch_unwind(|| support::skip_unless_root_and(&["dockcfg-no-such-tool"]));
-        assert!(r.is_err(), "under CI a missing prerequisite must fail the test");
+fn missing_prerequisites_skip_locally_and_fail_in_ci() {
+    use support::prereq::{Verdict, missing_prerequisites, verdict};
+    let missing = missing_prerequisites(&["dockcfg-no-such-tool", "/no/such/dockerd", "sh"]);
+    assert!(
+        missing.iter().any(|m| m.contains("`dockcfg-no-such-tool`")),
+        "{missing:?}"
+    );
+    assert!(
+        missing.iter().any(|m| m.contains("`/no/such/dockerd`")),
+        "{missing:?}"
+    );
+    assert!(!missing.iter().any(|m| m.contains("`sh`")), "{missing:?}");
+    let gone = vec!["`docker-registry` (run .ci/install-engines as root)".to_string()];
+    let cases = [
+        (vec![], false, Verdict::Run),
+        (vec![], true, Verdict::Run),
+        (
+            gone.clone(),
+            false,
+            Verdict::Skip(format!("t: missing {}", gone[0])),
+        ),
+        (
+            gone.clone(),
+            true,
+            Verdict::Fail(format!(
+                "CI is set, so a missing prerequisite fails the test: t: missing {}",
+                gone[0]
+            )),
+        ),
+    ];
+    for (missing, ci, want) in cases {
+        assert_eq!(
+            verdict("t", &missing, ci),
+            want,
+            "missing {missing:?}, CI {ci}"
+        );
     }
 }
 
@@ -301,13 +529,19 @@ fn netns_slots_never_overlap_used_networks() {
     // (taken), 257 is 198.18.4.4/30 (free); 512..=767 lie inside 198.18.8.0/22.
     assert_eq!(pick_slot(0, 256 - 64, taken), Some(257));
     assert_eq!(pick_slot(0, 512 - 64, taken), Some(768));
-    assert_eq!(slot_ips(768), (Ipv4Addr::new(198, 18, 12, 1), Ipv4Addr::new(198, 18, 12, 2)));
+    assert_eq!(
+        slot_ips(768),
+        (Ipv4Addr::new(198, 18, 12, 1), Ipv4Addr::new(198, 18, 12, 2))
+    );
     // Never the first /24, never outside 198.18.0.0/15.
     for pid in [1, 77, 4_194_303] {
         let s = pick_slot(pid, 3, |_| false).expect("slot");
         let (h, n) = slot_ips(s);
         assert!(overlaps((h, 30), (Ipv4Addr::new(198, 18, 0, 0), 15)), "{h}");
-        assert!(!overlaps((n, 30), (Ipv4Addr::new(198, 18, 0, 0), 24)), "{n}");
+        assert!(
+            !overlaps((n, 30), (Ipv4Addr::new(198, 18, 0, 0), 24)),
+            "{n}"
+        );
     }
     assert_eq!(owner_pid("dcfg-1234-0"), Some(1234));
     assert_eq!(owner_pid("dcfg-x-0"), None);
@@ -322,9 +556,23 @@ fn proc_stat_and_mountinfo_parsing() {
     assert_eq!(parse_stat("garbage"), None);
     let me = support::ProcessId::of(std::process::id()).expect("self");
     assert!(me.is_alive());
-    assert!(!support::ProcessId { start_ticks: me.start_ticks + 1, ..me }.is_alive());
-    assert_eq!(support::dockerd::unescape_mount_path("/tmp/a\\040b\\134c"), "/tmp/a b\\c");
-    assert_eq!(support::dockerd::unescape_mount_path("/x\\04"), "/x\\04");
+    assert!(
+        !support::ProcessId {
+            start_ticks: me.start_ticks + 1,
+            ..me
+        }
+        .is_alive()
+    );
+    assert_eq!(
+        support::cleanup::unescape_mount_path("/tmp/a\\040b\\134c"),
+        "/tmp/a b\\c"
+    );
+    assert_eq!(support::cleanup::unescape_mount_path("/x\\04"), "/x\\04");
+    use support::cleanup::{DOCKERD_PREFIX, REGISTRY_PREFIX, owner_pid};
+    assert_eq!(owner_pid("dcfgd1234-AbC123", DOCKERD_PREFIX), Some(1234));
+    assert_eq!(owner_pid("dcfgr99-x", REGISTRY_PREFIX), Some(99));
+    assert_eq!(owner_pid("dcfgr99-x", DOCKERD_PREFIX), None);
+    assert_eq!(owner_pid("dcfgdx-1", DOCKERD_PREFIX), None);
 }
 
 #[test]

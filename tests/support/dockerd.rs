@@ -15,6 +15,7 @@ use nix::sys::signal::Signal;
 use serde_json::Value;
 use tempfile::TempDir;
 
+use super::cleanup;
 use super::http;
 use super::netns::Netns;
 use super::process::{self, ProcessId, wait_until};
@@ -113,10 +114,10 @@ pub struct Dockerd {
 impl Dockerd {
     /// Starts dockerd and waits until `GET /_ping` answers on its socket.
     pub fn start(opts: DockerdOpts) -> Result<Self> {
-        let dir = tempfile::Builder::new().prefix("dcd").tempdir_in("/tmp").context("creating dockerd dir")?;
+        cleanup::sweep_stale_dirs();
+        let dir = cleanup::temp_dir(cleanup::DOCKERD_PREFIX)?;
         let t = dir.path().to_path_buf();
-        let id = t.file_name().and_then(|n| n.to_str()).unwrap_or("dcd").to_string();
-        let cgroup_parent = format!("dcfg-{id}");
+        let cgroup_parent = cleanup::cgroup_parent_for(&t);
         std::fs::write(t.join("daemon.json"), &opts.config).context("writing daemon.json")?;
         std::fs::create_dir_all(t.join("cli")).context("creating docker CLI config dir")?;
         let flags = default_flags(&t, &cgroup_parent);
@@ -125,7 +126,9 @@ impl Dockerd {
         let mut cmd = match &opts.netns {
             Some(ns) => {
                 let mut c = Command::new("nsenter");
-                c.arg(format!("--net={}", ns.display())).arg("--").arg(&opts.binary);
+                c.arg(format!("--net={}", ns.display()))
+                    .arg("--")
+                    .arg(&opts.binary);
                 c
             }
             None => Command::new(&opts.binary),
@@ -135,12 +138,20 @@ impl Dockerd {
                 cmd.arg(format!("{name}={value}"));
             }
         }
-        cmd.args(&opts.args).stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+        cmd.args(&opts.args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
         cmd.env_remove("DOCKER_HOST").env_remove("DOCKER_CONFIG");
         let child = process::spawn_tied(&mut cmd)
             .with_context(|| format!("starting {}", opts.binary.display()))?;
         let pid = child.id();
-        let mut d = Self { child, pid, dir, cgroup_parent };
+        let mut d = Self {
+            child,
+            pid,
+            dir,
+            cgroup_parent,
+        };
         d.wait_ready(opts.timeout)?;
         Ok(d)
     }
@@ -148,18 +159,31 @@ impl Dockerd {
     fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
         let ready = wait_until(timeout, Duration::from_millis(20), || {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(Err(anyhow::anyhow!("dockerd exited ({status}) before answering /_ping")));
+                return Some(Err(anyhow::anyhow!(
+                    "dockerd exited ({status}) before answering /_ping"
+                )));
             }
             self.ping().then_some(Ok(()))
         });
-        let result = ready.unwrap_or_else(|| Err(anyhow::anyhow!("no answer to /_ping within {timeout:?}")));
+        let result =
+            ready.unwrap_or_else(|| Err(anyhow::anyhow!("no answer to /_ping within {timeout:?}")));
         if let Err(e) = result {
-            bail!("{e}\n--- {} (last lines) ---\n{}", self.log_path().display(), self.log_tail(40));
+            bail!(
+                "{e}\n--- {} (last lines) ---\n{}",
+                self.log_path().display(),
+                self.log_tail(40)
+            );
         }
         // nsenter --net execs dockerd without forking, so the child's pid is the daemon's; check it.
-        match std::fs::read_to_string(self.pidfile()).ok().and_then(|s| s.trim().parse::<u32>().ok()) {
+        match std::fs::read_to_string(self.pidfile())
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
             Some(p) if p == self.pid => Ok(()),
-            other => bail!("pidfile says {other:?}, but the started process is {}", self.pid),
+            other => bail!(
+                "pidfile says {other:?}, but the started process is {}",
+                self.pid
+            ),
         }
     }
 
@@ -227,7 +251,8 @@ impl Dockerd {
 
     /// True when `GET /_ping` answers 200 "OK".
     pub fn ping(&self) -> bool {
-        http::unix_request(&self.socket_path(), "GET", "/_ping", None).is_ok_and(|r| r.status == 200)
+        http::unix_request(&self.socket_path(), "GET", "/_ping", None)
+            .is_ok_and(|r| r.status == 200)
     }
 
     /// One API call; errors on a transport failure or a status other than 2xx.
@@ -252,7 +277,11 @@ impl Dockerd {
     }
 
     /// Polls [`Dockerd::registry_config`] until `pred` holds; returns it, or an error with the last one seen.
-    pub fn wait_registry_config(&self, timeout: Duration, pred: impl Fn(&Value) -> bool) -> Result<Value> {
+    pub fn wait_registry_config(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Result<Value> {
         let mut last = Value::Null;
         let hit = wait_until(timeout, Duration::from_millis(20), || {
             let rc = self.registry_config().ok()?;
@@ -262,12 +291,15 @@ impl Dockerd {
             last = rc;
             None
         });
-        hit.with_context(|| format!("RegistryConfig did not change as expected within {timeout:?}; last: {last}"))
+        hit.with_context(|| {
+            format!("RegistryConfig did not change as expected within {timeout:?}; last: {last}")
+        })
     }
 
     /// Sends SIGHUP (reload the config file) to the daemon's pid.
     pub fn sighup(&self) -> Result<()> {
-        process::signal(self.pid, Signal::SIGHUP).with_context(|| format!("SIGHUP to dockerd {}", self.pid))
+        process::signal(self.pid, Signal::SIGHUP)
+            .with_context(|| format!("SIGHUP to dockerd {}", self.pid))
     }
 
     /// A `docker` CLI command aimed at this daemon (`-H unix://T/docker.sock`, its own CLI config dir).
@@ -295,7 +327,12 @@ impl Dockerd {
     pub fn docker_ok(&self, args: &[&str]) -> Result<String> {
         let out = self.docker(args);
         if !out.status.success() {
-            bail!("docker {}: {}\n{}", args.join(" "), out.status, String::from_utf8_lossy(&out.stderr).trim());
+            bail!(
+                "docker {}: {}\n{}",
+                args.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
@@ -305,7 +342,11 @@ impl Dockerd {
         let list = self.api("GET", "/containers/json")?.json()?;
         Ok(list
             .as_array()
-            .map(|a| a.iter().filter_map(|c| c["Id"].as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c["Id"].as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -329,7 +370,10 @@ impl Dockerd {
         if self.child.try_wait()?.is_none() {
             self.kill_containers();
         }
-        Ok(process::stop_child(&mut self.child, Duration::from_secs(10))?)
+        Ok(process::stop_child(
+            &mut self.child,
+            Duration::from_secs(10),
+        )?)
     }
 }
 
@@ -338,18 +382,10 @@ impl Drop for Dockerd {
         if let Err(e) = self.stop() {
             eprintln!("harness: stopping dockerd {}: {e:#}", self.pid);
         }
-        let t = self.dir().display().to_string();
         // containerd (started by dockerd), shims and container processes that outlived the daemon.
-        let mut left = process::pids_with_cmdline_containing(&t);
-        left.extend(process::pids_in_cgroup_containing(&format!("/{}/", self.cgroup_parent)));
-        left.sort_unstable();
-        left.dedup();
-        for pid in left {
-            eprintln!("harness: killing pid {pid} left behind by dockerd {}", self.pid);
-            let _ = process::signal(pid, Signal::SIGKILL);
-        }
-        unmount_under(self.dir());
-        remove_cgroups(&self.cgroup_parent);
+        cleanup::kill_leftovers(self.dir(), &self.cgroup_parent);
+        cleanup::unmount_under(self.dir());
+        cleanup::remove_cgroups(&self.cgroup_parent);
         // TempDir removes T when it drops, right after this.
     }
 }
@@ -387,80 +423,11 @@ fn check_safety(opts: &DockerdOpts, flags: &[(&str, String)]) -> Result<()> {
         if let Some(safe) = safe {
             let cfg: Value = serde_json::from_str(&opts.config).unwrap_or(Value::Null);
             if cfg.get(key) != Some(&safe) {
-                bail!("refusing to omit {name}={value}: the config must then set \"{key}\": {safe}");
+                bail!(
+                    "refusing to omit {name}={value}: the config must then set \"{key}\": {safe}"
+                );
             }
         }
     }
     Ok(())
-}
-
-/// Unmounts (lazily, deepest first) every mount point under `dir`.
-fn unmount_under(dir: &Path) {
-    let prefix = dir.display().to_string();
-    for _ in 0..3 {
-        let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
-            return;
-        };
-        let mut points: Vec<String> = info
-            .lines()
-            .filter_map(|l| l.split(' ').nth(4))
-            .map(unescape_mount_path)
-            .filter(|m| m == &prefix || m.starts_with(&format!("{prefix}/")))
-            .collect();
-        if points.is_empty() {
-            return;
-        }
-        points.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        for m in points {
-            eprintln!("harness: unmounting {m}");
-            let _ = Command::new("umount").arg("-l").arg(&m).status();
-        }
-    }
-}
-
-/// /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo.
-pub fn unescape_mount_path(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let oct = b.get(i + 1..i + 4).filter(|d| b[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
-        match oct {
-            Some(d) => {
-                out.push(d.iter().fold(0u8, |acc, c| acc.wrapping_mul(8).wrapping_add(c - b'0')));
-                i += 4;
-            }
-            None => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Removes the (empty) cgroup dirs its containers left: /sys/fs/cgroup/NAME (v2) and /sys/fs/cgroup/*/NAME (v1).
-fn remove_cgroups(name: &str) {
-    let root = Path::new("/sys/fs/cgroup");
-    let mut candidates = vec![root.join(name)];
-    if let Ok(dir) = std::fs::read_dir(root) {
-        candidates.extend(dir.filter_map(|e| e.ok()).map(|e| e.path().join(name)));
-    }
-    for c in candidates.into_iter().filter(|c| c.is_dir()) {
-        rmdir_tree(&c);
-    }
-}
-
-/// cgroup dirs cannot be removed with their files; rmdir each dir, children first.
-fn rmdir_tree(dir: &Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.filter_map(|e| e.ok()) {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                rmdir_tree(&e.path());
-            }
-        }
-    }
-    if let Err(e) = std::fs::remove_dir(dir) {
-        eprintln!("harness: could not remove cgroup {}: {e}", dir.display());
-    }
 }

@@ -26,7 +26,10 @@ pub struct Response {
 impl Response {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as text (lossy).
@@ -36,8 +39,9 @@ impl Response {
 
     /// The body as JSON.
     pub fn json(&self) -> io::Result<serde_json::Value> {
-        serde_json::from_slice(&self.body)
-            .map_err(|e| io::Error::other(format!("response body is not JSON ({e}): {}", self.text())))
+        serde_json::from_slice(&self.body).map_err(|e| {
+            io::Error::other(format!("response body is not JSON ({e}): {}", self.text()))
+        })
     }
 }
 
@@ -48,8 +52,9 @@ pub fn unix_request(
     path: &str,
     body: Option<(&str, &[u8])>,
 ) -> io::Result<Response> {
-    let stream = UnixStream::connect(socket)
-        .map_err(|e| io::Error::new(e.kind(), format!("connecting to {}: {e}", socket.display())))?;
+    let stream = UnixStream::connect(socket).map_err(|e| {
+        io::Error::new(e.kind(), format!("connecting to {}: {e}", socket.display()))
+    })?;
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
     exchange(stream, "docker", method, path, body)
@@ -111,11 +116,23 @@ pub fn parse_response(raw: &[u8]) -> Result<Response, String> {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
-    let mut resp = Response { status, headers, body: Vec::new() };
-    resp.body = if resp.header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+    let mut resp = Response {
+        status,
+        headers,
+        body: Vec::new(),
+    };
+    resp.body = if resp
+        .header("transfer-encoding")
+        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
         decode_chunked(rest)?
-    } else if let Some(len) = resp.header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        rest.get(..len).ok_or("body shorter than Content-Length")?.to_vec()
+    } else if let Some(len) = resp
+        .header("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        rest.get(..len)
+            .ok_or("body shorter than Content-Length")?
+            .to_vec()
     } else {
         rest.to_vec()
     };
@@ -127,17 +144,22 @@ pub fn decode_chunked(mut data: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     loop {
         let eol = find(data, b"\r\n").ok_or("chunk size line without CRLF")?;
-        let line = std::str::from_utf8(data.get(..eol).unwrap_or_default()).map_err(|_| "chunk size not UTF-8")?;
+        let line = std::str::from_utf8(data.get(..eol).unwrap_or_default())
+            .map_err(|_| "chunk size not UTF-8")?;
         let hex = line.split(';').next().unwrap_or_default().trim();
         let size = usize::from_str_radix(hex, 16).map_err(|_| format!("bad chunk size {hex:?}"))?;
         let start = eol + 2;
         if size == 0 {
             return Ok(out);
         }
-        let chunk = data.get(start..start + size).ok_or("chunk shorter than its size")?;
+        let chunk = data
+            .get(start..start + size)
+            .ok_or("chunk shorter than its size")?;
         out.extend_from_slice(chunk);
         data = data.get(start + size..).unwrap_or_default();
-        data = data.strip_prefix(b"\r\n").ok_or("chunk not followed by CRLF")?;
+        data = data
+            .strip_prefix(b"\r\n")
+            .ok_or("chunk not followed by CRLF")?;
     }
 }
 

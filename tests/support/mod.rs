@@ -15,6 +15,7 @@
 
 #![allow(dead_code, unused_imports)]
 
+pub mod cleanup;
 pub mod dockerd;
 pub mod http;
 pub mod image;

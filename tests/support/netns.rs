@@ -47,8 +47,10 @@ impl Netns {
             .map_err(|(_, e)| anyhow::anyhow!("locking {LOCK_PATH}: {e}"))?;
         sweep_stale();
         let used = ipv4_networks(&ip(&["-o", "-4", "addr", "show"])?);
-        let slot = pick_slot(pid, n, |block| used.iter().any(|&net| overlaps(net, (block, 30))))
-            .context("no free /30 left in 198.18.0.0/15")?;
+        let slot = pick_slot(pid, n, |block| {
+            used.iter().any(|&net| overlaps(net, (block, 30)))
+        })
+        .context("no free /30 left in 198.18.0.0/15")?;
         let (host_ip, ns_ip) = slot_ips(slot);
         let mut me = Self {
             name: format!("{NAME_PREFIX}{pid}-{n}"),
@@ -59,14 +61,44 @@ impl Netns {
             created_link: false,
         };
         let peer = format!("dc{pid}p{n}");
+        // This process never used this name, so one that exists was left by an earlier process that had our
+        // pid (a recycled pid hides it from sweep_stale).
+        if me.path().exists() {
+            eprintln!(
+                "harness: removing stale netns {} (its pid was reused)",
+                me.name
+            );
+            kill_all_in(&me.name);
+            let _ = ip(&["netns", "del", &me.name]);
+        }
+        let _ = ip(&["link", "del", &me.host_if]);
         // From here on, `me` is dropped (and cleans up what exists) on any error.
         ip(&["netns", "add", &me.name])?;
         me.created_ns = true;
-        ip(&["link", "add", &me.host_if, "type", "veth", "peer", "name", &peer, "netns", &me.name])?;
+        ip(&[
+            "link",
+            "add",
+            &me.host_if,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &peer,
+            "netns",
+            &me.name,
+        ])?;
         me.created_link = true;
         ip(&["addr", "add", &format!("{host_ip}/30"), "dev", &me.host_if])?;
         ip(&["link", "set", &me.host_if, "up"])?;
-        ip(&["-n", &me.name, "addr", "add", &format!("{ns_ip}/30"), "dev", &peer])?;
+        ip(&[
+            "-n",
+            &me.name,
+            "addr",
+            "add",
+            &format!("{ns_ip}/30"),
+            "dev",
+            &peer,
+        ])?;
         ip(&["-n", &me.name, "link", "set", &peer, "up"])?;
         ip(&["-n", &me.name, "link", "set", "lo", "up"])?;
         Ok(me)
@@ -96,14 +128,19 @@ impl Netns {
     /// unlike `ip netns exec` leaves /sys alone, as dockerd needs). The caller spawns or runs it.
     pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new("nsenter");
-        cmd.arg(format!("--net={}", self.path().display())).arg("--").arg(program);
+        cmd.arg(format!("--net={}", self.path().display()))
+            .arg("--")
+            .arg(program);
         cmd
     }
 
     /// Runs `args` (program first) inside the namespace and returns its output (not checked).
     pub fn exec(&self, args: &[&str]) -> Result<Output> {
         let (program, rest) = args.split_first().context("exec needs a program")?;
-        self.command(program).args(rest).output().with_context(|| format!("running {args:?} in {}", self.name))
+        self.command(program)
+            .args(rest)
+            .output()
+            .with_context(|| format!("running {args:?} in {}", self.name))
     }
 
     /// Pids of the processes inside the namespace.
@@ -121,10 +158,10 @@ impl Drop for Netns {
             // Deleting either end removes the pair; the namespace's end goes with the namespace anyway.
             let _ = ip(&["link", "del", &self.host_if]);
         }
-        if self.created_ns {
-            if let Err(e) = ip(&["netns", "del", &self.name]) {
-                eprintln!("harness: could not delete netns {}: {e:#}", self.name);
-            }
+        if self.created_ns
+            && let Err(e) = ip(&["netns", "del", &self.name])
+        {
+            eprintln!("harness: could not delete netns {}: {e:#}", self.name);
         }
     }
 }
@@ -173,7 +210,11 @@ pub fn ipv4_networks(ip_addr_output: &str) -> Vec<(Ipv4Addr, u8)> {
 /// True when two IPv4 networks share an address.
 pub fn overlaps(a: (Ipv4Addr, u8), b: (Ipv4Addr, u8)) -> bool {
     let prefix = a.1.min(b.1).min(32);
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix)) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(prefix))
+    };
     u32::from(a.0) & mask == u32::from(b.0) & mask
 }
 
@@ -207,7 +248,11 @@ pub fn owner_pid(name: &str) -> Option<u32> {
 
 fn pids_in(name: &str) -> Vec<u32> {
     ip(&["netns", "pids", name])
-        .map(|out| out.split_whitespace().filter_map(|p| p.parse().ok()).collect())
+        .map(|out| {
+            out.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -221,9 +266,16 @@ fn kill_all_in(name: &str) {
 
 /// Runs `ip ARGS`, returning stdout; an error carries stderr.
 fn ip(args: &[&str]) -> Result<String> {
-    let out = Command::new("ip").args(args).output().context("running `ip` (install iproute2)")?;
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .context("running `ip` (install iproute2)")?;
     if !out.status.success() {
-        bail!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

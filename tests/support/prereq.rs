@@ -1,5 +1,6 @@
 //! Decide whether a real-engine test can run here: skip with a reason locally, fail under CI.
 
+use std::io::Write;
 use std::path::Path;
 
 /// True when the environment says this is a CI run (`CI` set to anything but empty, `0` or `false`).
@@ -13,7 +14,9 @@ pub fn in_ci() -> bool {
 pub fn missing_prerequisites(tools: &[&str]) -> Vec<String> {
     let mut missing = Vec::new();
     if !nix::unistd::geteuid().is_root() {
-        missing.push("root (run the tests as root: they create network namespaces and start dockerd)".into());
+        missing.push(
+            "root (run the tests as root: they create network namespaces and start dockerd)".into(),
+        );
     }
     for tool in tools {
         let found = if tool.starts_with('/') {
@@ -28,21 +31,49 @@ pub fn missing_prerequisites(tools: &[&str]) -> Vec<String> {
     missing
 }
 
+/// What a real-engine test does about its prerequisites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything is there: run.
+    Run,
+    /// Something is missing outside CI: skip, with this reason.
+    Skip(String),
+    /// Something is missing under CI: fail, with this reason.
+    Fail(String),
+}
+
+/// Decides for the test named `test`, given what is missing and whether this is CI.
+pub fn verdict(test: &str, missing: &[String], ci: bool) -> Verdict {
+    if missing.is_empty() {
+        return Verdict::Run;
+    }
+    let reason = format!("{test}: missing {}", missing.join(", "));
+    if ci {
+        Verdict::Fail(format!(
+            "CI is set, so a missing prerequisite fails the test: {reason}"
+        ))
+    } else {
+        Verdict::Skip(reason)
+    }
+}
+
 /// True when the test may go on. When a prerequisite is missing: prints why to stderr and returns false,
 /// so the test returns early; under CI ([`in_ci`]) it panics instead, because a skipped e2e test in CI
 /// would hide a broken machine.
 pub fn skip_unless_root_and(tools: &[&str]) -> bool {
-    let missing = missing_prerequisites(tools);
-    if missing.is_empty() {
-        return true;
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string();
+    match verdict(&test, &missing_prerequisites(tools), in_ci()) {
+        Verdict::Run => true,
+        Verdict::Fail(why) => panic!("{why}"),
+        Verdict::Skip(why) => {
+            // Written to the process's stderr directly, past libtest's capture, so a skip is seen in every run.
+            let _ = writeln!(std::io::stderr(), "SKIPPED {why}");
+            false
+        }
     }
-    let test = std::thread::current().name().unwrap_or("this test").to_string();
-    let reason = format!("{test}: missing {}", missing.join(", "));
-    if in_ci() {
-        panic!("CI is set, so a missing prerequisite fails the test: {reason}");
-    }
-    eprintln!("SKIPPED {reason}");
-    false
 }
 
 fn is_executable(path: &Path) -> bool {

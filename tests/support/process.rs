@@ -23,7 +23,8 @@ pub fn spawn_tied(cmd: &mut Command) -> io::Result<Child> {
 
 /// Sends `sig` to `pid`. Errors when the process does not exist.
 pub fn signal(pid: u32, sig: Signal) -> io::Result<()> {
-    let pid = i32::try_from(pid).map_err(|_| io::Error::other(format!("pid {pid} out of range")))?;
+    let pid =
+        i32::try_from(pid).map_err(|_| io::Error::other(format!("pid {pid} out of range")))?;
     kill(Pid::from_raw(pid), sig).map_err(io::Error::from)
 }
 
@@ -40,7 +41,10 @@ pub fn stop_child(child: &mut Child, grace: Duration) -> io::Result<ExitStatus> 
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    eprintln!("harness: pid {} ignored SIGTERM for {grace:?}, sending SIGKILL", child.id());
+    eprintln!(
+        "harness: pid {} ignored SIGTERM for {grace:?}, sending SIGKILL",
+        child.id()
+    );
     let _ = child.kill();
     child.wait()
 }
@@ -52,11 +56,18 @@ pub fn stop_pid(pid: u32, grace: Duration) -> bool {
         return true;
     };
     let _ = signal(pid, Signal::SIGTERM);
-    if wait_until(grace, Duration::from_millis(20), || (!id.is_alive()).then_some(())).is_some() {
+    if wait_until(grace, Duration::from_millis(20), || {
+        (!id.is_alive()).then_some(())
+    })
+    .is_some()
+    {
         return true;
     }
     let _ = signal(pid, Signal::SIGKILL);
-    wait_until(grace, Duration::from_millis(20), || (!id.is_alive()).then_some(())).is_some()
+    wait_until(grace, Duration::from_millis(20), || {
+        (!id.is_alive()).then_some(())
+    })
+    .is_some()
 }
 
 /// A process identified by pid *and* start time, so a recycled pid is never mistaken for it.
@@ -100,8 +111,11 @@ pub fn pids_with_cmdline_containing(needle: &str) -> Vec<u32> {
         .into_iter()
         .filter(|&pid| pid != me)
         .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/cmdline"))
-                .is_ok_and(|raw| String::from_utf8_lossy(&raw).replace('\0', " ").contains(needle))
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|raw| {
+                String::from_utf8_lossy(&raw)
+                    .replace('\0', " ")
+                    .contains(needle)
+            })
         })
         .collect()
 }
@@ -120,12 +134,17 @@ fn proc_pids() -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect()
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
 }
 
 /// Calls `probe` every `interval` until it returns `Some`, or `timeout` passes (then `None`).
 /// `probe` runs at least once.
-pub fn wait_until<T>(timeout: Duration, interval: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+pub fn wait_until<T>(
+    timeout: Duration,
+    interval: Duration,
+    mut probe: impl FnMut() -> Option<T>,
+) -> Option<T> {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(v) = probe() {
@@ -149,7 +168,11 @@ impl Timer {
     /// Starts timing the test or scenario `name`.
     pub fn start(name: &str) -> Self {
         let now = Instant::now();
-        Self { name: name.to_string(), start: now, last: now }
+        Self {
+            name: name.to_string(),
+            start: now,
+            last: now,
+        }
     }
 
     /// Prints the time since the previous lap (and since the start) under the label `step`.

@@ -12,9 +12,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use tempfile::TempDir;
 
+use super::cleanup;
+use super::http;
 use super::netns::Netns;
 use super::process::{self, wait_until};
-use super::http;
 
 /// A running registry; `Drop` stops it by pid and removes its storage.
 #[derive(Debug)]
@@ -41,7 +42,8 @@ impl Registry {
     }
 
     fn spawn(netns: Option<&Netns>, ip: Ipv4Addr, port: u16) -> Result<Self> {
-        let dir = tempfile::Builder::new().prefix("dcreg").tempdir_in("/tmp").context("creating registry dir")?;
+        cleanup::sweep_stale_dirs();
+        let dir = cleanup::temp_dir(cleanup::REGISTRY_PREFIX)?;
         let addr = format!("{ip}:{port}");
         let config = dir.path().join("config.yml");
         std::fs::write(&config, config_yaml(&dir.path().join("data"), &addr))
@@ -51,7 +53,11 @@ impl Registry {
             Some(ns) => ns.command("docker-registry"),
             None => Command::new("docker-registry"),
         };
-        cmd.arg("serve").arg(&config).stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+        cmd.arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
         let child = process::spawn_tied(&mut cmd).context("starting docker-registry")?;
         let mut reg = Self { child, addr, dir };
         reg.wait_ready(Duration::from_secs(10))?;
@@ -68,9 +74,14 @@ impl Registry {
                 _ => None,
             }
         });
-        let result = ready.unwrap_or_else(|| Err(anyhow::anyhow!("/v2/ did not answer within {timeout:?}")));
+        let result =
+            ready.unwrap_or_else(|| Err(anyhow::anyhow!("/v2/ did not answer within {timeout:?}")));
         if let Err(e) = result {
-            bail!("registry at {}: {e}\n--- registry.log ---\n{}", self.addr, self.log());
+            bail!(
+                "registry at {}: {e}\n--- registry.log ---\n{}",
+                self.addr,
+                self.log()
+            );
         }
         Ok(())
     }
@@ -100,7 +111,11 @@ impl Registry {
         let v = http::tcp_get(&self.addr, "/v2/_catalog")?.json()?;
         Ok(v["repositories"]
             .as_array()
-            .map(|a| a.iter().filter_map(|r| r.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
