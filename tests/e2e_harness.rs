@@ -123,6 +123,13 @@ impl Traces {
     }
 }
 
+/// Where dockerd 26.1 is (or should be: a missing path makes the test skip, or fail under CI).
+fn dockerd_26_path() -> String {
+    support::dockerd_26()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "/opt/dockcfg-engines/26.1/usr/sbin/dockerd".to_string())
+}
+
 fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
@@ -249,9 +256,7 @@ fn insecure_registry_reload_dockerd_20_10() {
 
 #[test]
 fn insecure_registry_reload_dockerd_26_1() {
-    let path = support::dockerd_26()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "/opt/dockcfg-engines/26.1/usr/sbin/dockerd".to_string());
+    let path = dockerd_26_path();
     let mut tools = TOOLS.to_vec();
     tools.push(&path);
     if !support::skip_unless_root_and(&tools) {
@@ -260,14 +265,30 @@ fn insecure_registry_reload_dockerd_26_1() {
     insecure_registry_story(PathBuf::from(&path), "insecure/26.1");
 }
 
-/// Scenario 3: a dockerd with no route out pulls `tiny:1` (a Docker Hub name) through an `http://` mirror
-/// after the mirror is added to its config and it reloads.
+/// Scenario 3: a dockerd with no route out (in a namespace whose only peer is the host side of its veth)
+/// pulls `tiny:1` (a Docker Hub name) through an `http://` mirror on that host side, after the mirror is added
+/// to its config and it reloads.
 #[test]
-fn mirror_pull_without_route_out() {
+fn mirror_pull_without_route_out_dockerd_20_10() {
     if !support::skip_unless_root_and(TOOLS) {
         return;
     }
-    let mut t = Timer::start("mirror");
+    mirror_story(support::system_dockerd(), "mirror/20.10");
+}
+
+#[test]
+fn mirror_pull_without_route_out_dockerd_26_1() {
+    let path = dockerd_26_path();
+    let mut tools = TOOLS.to_vec();
+    tools.push(&path);
+    if !support::skip_unless_root_and(&tools) {
+        return;
+    }
+    mirror_story(PathBuf::from(&path), "mirror/26.1");
+}
+
+fn mirror_story(binary: PathBuf, label: &str) {
+    let mut t = Timer::start(label);
     let mut traces = Traces::new();
     {
         let ns = Netns::create().expect("create netns");
@@ -282,7 +303,8 @@ fn mirror_pull_without_route_out() {
             1,
             "only the /30 link route: {routes}"
         );
-        let reg = Registry::start(&ns, 5000).expect("registry");
+        // The mirror listens on the host side of the veth: the only peer the namespace has.
+        let reg = Registry::start_host_side(&ns, 5000).expect("registry");
         t.lap("netns + registry");
         support::seed_registry(&reg, "library/tiny:1").expect("seed the mirror");
         assert_eq!(
@@ -291,7 +313,8 @@ fn mirror_pull_without_route_out() {
         );
         t.lap("mirror seeded (host dockerd push)");
 
-        let d = Dockerd::start(DockerdOpts::new().netns(&ns)).expect("dockerd in netns");
+        let d = Dockerd::start(DockerdOpts::new().binary(&binary).netns(&ns))
+            .expect("dockerd in netns");
         traces.netns(&ns);
         traces.registry(&reg);
         traces.dockerd(&d);
@@ -303,7 +326,10 @@ fn mirror_pull_without_route_out() {
             !no_mirror.status.success(),
             "without a mirror the pull must fail (no route out)"
         );
-        eprintln!("mirror: pull without mirror: {}", stderr(&no_mirror).trim());
+        eprintln!(
+            "{label}: pull without mirror: {}",
+            stderr(&no_mirror).trim()
+        );
         t.lap("pull without mirror fails");
 
         d.write_config(&format!("{{\"registry-mirrors\": [\"{}\"]}}\n", reg.url()))
@@ -317,7 +343,7 @@ fn mirror_pull_without_route_out() {
                     .is_some_and(|m| m.iter().any(|u| u.as_str() == Some(want.as_str())))
             })
             .expect("reload shows the mirror");
-        eprintln!("mirror: RegistryConfig after SIGHUP: {rc}");
+        eprintln!("{label}: RegistryConfig after SIGHUP: {rc}");
         t.lap("SIGHUP -> RegistryConfig shows it");
 
         d.docker_ok(&["pull", "tiny:1"])
@@ -350,6 +376,27 @@ fn mirror_pull_without_route_out() {
     }
     t.lap("cleanup");
     traces.assert_gone();
+}
+
+/// dockerd 26.1's `--validate` needs no running daemon: the validation helper can use it as an oracle.
+#[test]
+fn validate_with_dockerd_26() {
+    let path = dockerd_26_path();
+    if !support::skip_unless_root_and(&[&path]) {
+        return;
+    }
+    let bin = PathBuf::from(&path);
+    let (ok, out) =
+        support::validate_config(&bin, r#"{"insecure-registries": ["198.18.0.2:5000"]}"#)
+            .expect("run --validate");
+    assert!(ok && out.contains("configuration OK"), "{out}");
+    let (ok, out) = support::validate_config(&bin, r#"{"insecure-registries": "x", "bogus": 1}"#)
+        .expect("run --validate");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("the following directives don't match any configuration option: bogus"),
+        "{out}"
+    );
 }
 
 /// Scenario 4: handles clean up when the test panics half way (a container running, a namespace, a registry).

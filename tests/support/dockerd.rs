@@ -33,6 +33,28 @@ pub fn dockerd_26() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
+/// Runs `BINARY --validate --config-file FILE` (dockerd 23.0+) on `config` written to a temp file.
+/// Returns whether dockerd accepted it and what it printed (stdout then stderr; the file's path reads
+/// `<dir>/daemon.json`).
+pub fn validate_config(binary: &Path, config: &str) -> Result<(bool, String)> {
+    let dir = cleanup::temp_dir(cleanup::DOCKERD_PREFIX)?;
+    let file = dir.path().join("daemon.json");
+    std::fs::write(&file, config).context("writing daemon.json")?;
+    let out = Command::new(binary)
+        .arg("--validate")
+        .arg("--config-file")
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {} --validate", binary.display()))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((out.status.success(), text))
+}
+
 /// How to start a [`Dockerd`].
 #[derive(Debug, Clone)]
 pub struct DockerdOpts {

@@ -24,7 +24,7 @@ pub mod prereq;
 pub mod process;
 pub mod registry;
 
-pub use dockerd::{Dockerd, DockerdOpts, dockerd_26, system_dockerd};
+pub use dockerd::{Dockerd, DockerdOpts, dockerd_26, system_dockerd, validate_config};
 pub use image::{seed_registry, tiny_image};
 pub use netns::Netns;
 pub use prereq::{in_ci, skip_unless_root_and};

@@ -31,6 +31,12 @@ impl Registry {
         Self::spawn(Some(netns), netns.ns_ip(), port)
     }
 
+    /// Starts a registry in the host's namespace on the host side of `netns`'s veth (`host_ip:port`): the
+    /// one address a daemon inside `netns` can reach.
+    pub fn start_host_side(netns: &Netns, port: u16) -> Result<Self> {
+        Self::spawn(None, netns.host_ip(), port)
+    }
+
     /// Starts a registry on 127.0.0.1 at a free port (for tests that need no insecure-registry story:
     /// dockerd always treats loopback as insecure).
     pub fn start_loopback() -> Result<Self> {
