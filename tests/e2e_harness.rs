@@ -545,6 +545,23 @@ fn missing_prerequisites_skip_locally_and_fail_in_ci() {
     }
 }
 
+/// The harness never starts a daemon that could create docker0 or firewall rules.
+#[test]
+fn refuses_a_dockerd_that_could_touch_host_networking() {
+    for (flag, config) in [
+        ("--bridge", "{}"),
+        ("--iptables", r#"{"iptables": true}"#),
+        ("--ip6tables", "{"),
+    ] {
+        let err = Dockerd::start(DockerdOpts::new().omit_flag(flag).config(config))
+            .expect_err("must refuse before starting anything");
+        assert!(
+            err.to_string().contains("refusing to omit"),
+            "{flag}: {err:#}"
+        );
+    }
+}
+
 #[test]
 fn http_parses_plain_and_chunked_responses() {
     use support::http::{decode_chunked, parse_response};

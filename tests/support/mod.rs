@@ -10,8 +10,9 @@
 //! A test calls [`skip_unless_root_and`] (or [`require!`]) first: without them it is skipped with a reason,
 //! except under `CI`, where a missing prerequisite fails the test.
 //!
-//! Layout: [`prereq`] (skip or fail), [`process`] (spawn, stop, liveness), [`http`] (tiny HTTP/1.1 client over
-//! unix sockets and TCP), [`netns`], [`registry`], [`dockerd`], [`image`] (tiny busybox image, no internet).
+//! Layout: [`prereq`] (skip or fail), [`process`] (spawn, stop, liveness, timing), [`http`] (tiny HTTP/1.1
+//! client over unix sockets and TCP), [`netns`], [`registry`], [`dockerd`], [`image`] (tiny busybox image,
+//! no internet), [`cleanup`] (kill, unmount, remove cgroups; sweep what killed test processes left).
 
 #![allow(dead_code, unused_imports)]
 
@@ -44,5 +45,4 @@ macro_rules! require {
         }
     };
 }
-#[allow(unused_imports)]
 pub(crate) use require;
