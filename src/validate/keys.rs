@@ -966,22 +966,29 @@ pub fn dockerd_unknown_keys_message(
 // Go encoding/json, as far as dockerd's Config needs it (decode.go of Go 1.19 and 1.24).
 // ---------------------------------------------------------------------------------------------
 
-/// How Go's encoding/json names the field in a type error. Go 1.24 added the names of embedded
-/// structs: `Config.CommonConfig.max-concurrent-downloads` instead of `Config.max-concurrent-downloads`.
-/// It depends on the Go that built dockerd, not on the engine version.
+/// How the dockerd binary was built, where that changes what it says (not whether it refuses,
+/// except for the size spellings noted on `units_v04`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GoPathStyle {
-    /// Go 1.23 and older: `Config.insecure-registries`.
-    Flat,
-    /// Go 1.24 and newer: `Config.CommonConfig.ServiceOptions.insecure-registries`.
-    Embedded,
+pub struct Build {
+    /// Built with Go 1.24 or newer: type errors name the embedded structs on the way
+    /// (`Config.CommonConfig.ServiceOptions.insecure-registries`, not `Config.insecure-registries`)
+    /// and keep the inner field of nested decoders (`...default-address-pools.size`).
+    pub go_1_24: bool,
+    /// Uses go-units v0.4.0, whose size parser says `invalid size: '64x'` (v0.5.0: `invalid suffix:
+    /// 'x'`) and also takes `64mi` but not `1e3`.
+    pub units_v04: bool,
 }
 
-/// The style of upstream's builds of this engine: the Dockerfile's GO_VERSION is 1.24 from
-/// v28.2.0 (1.23.8 in v28.1.0). Distribution builds differ: Debian 13's 26.1.5 is built with
-/// Go 1.24 (Embedded), Debian 12's 20.10.24 with Go 1.19 (Flat).
-pub fn go_path_style(engine: EngineVersion) -> GoPathStyle {
-    if engine >= V28_2 { GoPathStyle::Embedded } else { GoPathStyle::Flat }
+impl Build {
+    /// Upstream's build of `engine`: the Dockerfile's GO_VERSION is 1.24 from v28.2.0 (1.23.8 in
+    /// v28.1.0); vendor.conf pins go-units v0.4.0 in 20.10, vendor.mod v0.5.0 from v23.0.0.
+    pub fn upstream(engine: EngineVersion) -> Build {
+        Build { go_1_24: engine >= V28_2, units_v04: engine < V23_0 }
+    }
+    /// Debian 12's docker.io 20.10.24+dfsg1 (Go 1.19, Debian's go-units 0.4.0); seen running.
+    pub const DEBIAN_12_20_10: Build = Build { go_1_24: false, units_v04: true };
+    /// Debian 13's docker.io 26.1.5+dfsg1 (Go 1.24, Debian's go-units 0.4.0); seen running.
+    pub const DEBIAN_13_26_1: Build = Build { go_1_24: true, units_v04: true };
 }
 
 /// Go's `strconv.Quote`-like quoting for the messages that use `%q`.
@@ -1009,6 +1016,7 @@ fn raw_json(v: &Value) -> String {
 
 /// State of one Go decode: the first saved type error, and the error context.
 struct Decoder {
+    build: Build,
     saved: Option<String>,
     strukt: &'static str,
     stack: Vec<&'static str>,
@@ -1018,8 +1026,8 @@ struct Decoder {
 struct Abort(String);
 
 impl Decoder {
-    fn new() -> Self {
-        Decoder { saved: None, strukt: "", stack: Vec::new() }
+    fn new(build: Build) -> Self {
+        Decoder { build, saved: None, strukt: "", stack: Vec::new() }
     }
 
     fn type_error_text(&self, value: &str, ty: &str) -> String {
@@ -1048,9 +1056,9 @@ impl Decoder {
                 _ => self.decode(v, inner),
             },
             Go::Any => Ok(()),
-            Go::MemBytes => decode_membytes(v),
+            Go::MemBytes => decode_membytes(v, self.build),
             Go::Pools => {
-                let mut inner = Decoder::new();
+                let mut inner = Decoder::new(self.build);
                 inner.decode(v, &POOL_VALUES)?;
                 match inner.saved {
                     // encoding/json then overwrites the nested error's context with its own.
@@ -1062,7 +1070,7 @@ impl Decoder {
                 if v.is_null() {
                     return Ok(());
                 }
-                let mut inner = Decoder::new();
+                let mut inner = Decoder::new(self.build);
                 inner.decode(v, &NRI_STRUCT)?;
                 if inner.saved.is_none()
                     && let Value::Object(m) = v
@@ -1189,17 +1197,45 @@ impl Decoder {
         }
     }
 
-    /// A nested decoder's saved error as the outer decoder reports it: the nested type error
-    /// with the outer context (Go issue 61337).
+    /// A nested decoder's saved error as the outer decoder reports it: the outer context replaces
+    /// the nested one (Go before 1.24, issue 61337) or is put in front of it (Go 1.24+).
     fn clobbered(&self, outer: &Decoder) -> String {
         let saved = self.saved.clone().unwrap_or_default();
         let Some(rest) = saved.strip_prefix("json: cannot unmarshal ") else { return saved };
-        let (value, after) = match rest.split_once(" into Go ") {
-            Some(x) => x,
-            None => return saved,
-        };
-        let ty = after.rsplit_once(" of type ").map(|(_, t)| t).unwrap_or("");
-        outer.type_error_text(value, ty)
+        let Some((value, after)) = rest.split_once(" into Go ") else { return saved };
+        let (place, ty) = after.rsplit_once(" of type ").unwrap_or((after, ""));
+        let inner_field = place
+            .strip_prefix("struct field ")
+            .and_then(|f| f.split_once('.'))
+            .map(|(_, field)| field);
+        match inner_field {
+            Some(field) if outer.build.go_1_24 => {
+                let mut joined = outer.clone_context();
+                joined.stack.push(field);
+                joined.type_error_text_owned(value, ty)
+            }
+            _ => outer.type_error_text(value, ty),
+        }
+    }
+
+    fn clone_context(&self) -> ContextCopy<'_> {
+        ContextCopy { strukt: self.strukt, stack: self.stack.iter().copied().collect() }
+    }
+}
+
+/// A copy of a decoder's error context that may hold borrowed field names.
+struct ContextCopy<'a> {
+    strukt: &'a str,
+    stack: Vec<&'a str>,
+}
+
+impl ContextCopy<'_> {
+    fn type_error_text_owned(&self, value: &str, ty: &str) -> String {
+        format!(
+            "json: cannot unmarshal {value} into Go struct field {}.{} of type {ty}",
+            self.strukt,
+            self.stack.join(".")
+        )
     }
 }
 
@@ -1230,8 +1266,8 @@ fn nri_field(key: &str) -> bool {
             .any(|f| f.eq_ignore_ascii_case(key))
 }
 
-/// opts.MemBytes.UnmarshalJSON: a quoted size parsed by go-units RAMInBytes (v0.5.0 parseSize).
-fn decode_membytes(v: &Value) -> Result<(), Abort> {
+/// opts.MemBytes.UnmarshalJSON: a quoted size parsed by go-units RAMInBytes.
+fn decode_membytes(v: &Value, build: Build) -> Result<(), Abort> {
     let raw = raw_json(v);
     let Value::String(s) = v else {
         return Err(Abort(format!("invalid size: {}", go_quote(&raw))));
@@ -1239,7 +1275,39 @@ fn decode_membytes(v: &Value) -> Result<(), Abort> {
     if s.is_empty() {
         return Err(Abort(format!("invalid size: {}", go_quote(&raw))));
     }
-    parse_ram_size(s).map(|_| ()).map_err(Abort)
+    let parsed = if build.units_v04 { parse_ram_size_v04(s) } else { parse_ram_size(s) };
+    parsed.map(|_| ()).map_err(Abort)
+}
+
+/// go-units v0.4.0 parseSize: `^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$`.
+fn parse_ram_size_v04(s: &str) -> Result<i64, String> {
+    let invalid = || format!("invalid size: '{s}'");
+    let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, mut rest) = s.split_at(num_end);
+    // \d+(\.\d+)*: digits, then groups of a dot and digits.
+    if num.is_empty() || num.split('.').any(str::is_empty) {
+        return Err(invalid());
+    }
+    rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let mut chars = rest.chars().peekable();
+    let unit = chars.next_if(|c| "kKmMgGtTpP".contains(*c));
+    chars.next_if(|c| *c == 'i' || *c == 'I');
+    chars.next_if(|c| *c == 'b' || *c == 'B');
+    if chars.next().is_some() {
+        return Err(invalid());
+    }
+    let size: f64 = num
+        .parse()
+        .map_err(|_| format!("strconv.ParseFloat: parsing {}: invalid syntax", go_quote(num)))?;
+    let mul = match unit.map(|c| c.to_ascii_lowercase()) {
+        Some('k') => 1024f64,
+        Some('m') => 1024f64.powi(2),
+        Some('g') => 1024f64.powi(3),
+        Some('t') => 1024f64.powi(4),
+        Some('p') => 1024f64.powi(5),
+        _ => 1.0,
+    };
+    Ok((size * mul) as i64)
 }
 
 /// go-units v0.5.0 parseSize with the binary map (RAMInBytes); the error text as it prints it.
@@ -1401,10 +1469,10 @@ fn netip_parse_v4(s: &str) -> Result<std::net::IpAddr, String> {
 }
 
 /// Go's error context for a top-level field: `Config` plus, with Go 1.24+, the embedded structs.
-fn top_context(key: &'static str, e: EngineVersion, p: Platform, style: GoPathStyle) -> Decoder {
-    let mut d = Decoder::new();
+fn top_context(key: &'static str, e: EngineVersion, p: Platform, build: Build) -> Decoder {
+    let mut d = Decoder::new(build);
     d.strukt = "Config";
-    if style == GoPathStyle::Embedded {
+    if build.go_1_24 {
         d.stack.extend(go_embedding(key, e, p).split('.').filter(|s| !s.is_empty()));
     }
     d.stack.push(key);
@@ -1419,9 +1487,9 @@ enum Outcome {
     Abort(String),
 }
 
-fn decode_top(key: &str, value: &Value, e: EngineVersion, p: Platform, style: GoPathStyle) -> Outcome {
+fn decode_top(key: &str, value: &Value, e: EngineVersion, p: Platform, build: Build) -> Outcome {
     let Some(f) = field(key, e, p) else { return Outcome::Fine };
-    let mut d = top_context(f.key, e, p, style);
+    let mut d = top_context(f.key, e, p, build);
     match d.decode(value, f.ty) {
         Err(Abort(msg)) => Outcome::Abort(msg),
         Ok(()) => match d.saved {
@@ -1433,23 +1501,23 @@ fn decode_top(key: &str, value: &Value, e: EngineVersion, p: Platform, style: Go
 
 /// What Go's encoding/json says when dockerd decodes `value` for the top-level `key` into its
 /// Config struct (`json: cannot unmarshal string into Go struct field Config.insecure-registries
-/// of type []string`), in the path style of upstream's build of `engine` ([`go_path_style`]).
-/// `None`: the value decodes (null always does), or the key has no field (ignored or unknown).
-/// Numbers are printed as serde_json spells them (`1.5`), which is the file's spelling except for
-/// forms such as `1e3` or `1.50`.
+/// of type []string`), as upstream's build of `engine` says it ([`Build::upstream`]).
+/// `None`: the value decodes (null always does, except for `default-shm-size`), or the key has no
+/// field (ignored or unknown). Numbers are printed as serde_json spells them (`1.5`), which is the
+/// file's spelling except for forms such as `1e3`, `1.50` or integers beyond 64 bits.
 pub fn type_error(key: &str, value: &Value, engine: EngineVersion, platform: Platform) -> Option<String> {
-    type_error_styled(key, value, engine, platform, go_path_style(engine))
+    type_error_for_build(key, value, engine, platform, Build::upstream(engine))
 }
 
-/// [`type_error`] with an explicit Go path style (Debian 13's 26.1.5 is `Embedded`).
-pub fn type_error_styled(
+/// [`type_error`] for a given build (Debian 13's 26.1.5 is [`Build::DEBIAN_13_26_1`]).
+pub fn type_error_for_build(
     key: &str,
     value: &Value,
     engine: EngineVersion,
     platform: Platform,
-    style: GoPathStyle,
+    build: Build,
 ) -> Option<String> {
-    match decode_top(key, value, engine, platform, style) {
+    match decode_top(key, value, engine, platform, build) {
         Outcome::Fine => None,
         Outcome::Saved(m) | Outcome::Abort(m) => Some(m),
     }
@@ -1463,11 +1531,11 @@ pub fn first_decode_error<'a>(
     entries: impl IntoIterator<Item = (&'a str, &'a Value)>,
     engine: EngineVersion,
     platform: Platform,
-    style: GoPathStyle,
+    build: Build,
 ) -> Option<String> {
     let mut saved = None;
     for (k, v) in entries {
-        match decode_top(k, v, engine, platform, style) {
+        match decode_top(k, v, engine, platform, build) {
             Outcome::Fine => {}
             Outcome::Saved(m) => {
                 saved.get_or_insert(m);
