@@ -196,16 +196,40 @@ struct Flag {
 }
 
 const fn flag(name: &'static str, on: On) -> Flag {
-    Flag { name, named: None, on, since: None, until: None }
+    Flag {
+        name,
+        named: None,
+        on,
+        since: None,
+        until: None,
+    }
 }
 const fn named(name: &'static str, named: &'static str, on: On) -> Flag {
-    Flag { name, named: Some(named), on, since: None, until: None }
+    Flag {
+        name,
+        named: Some(named),
+        on,
+        since: None,
+        until: None,
+    }
 }
 const fn flag_since(name: &'static str, on: On, since: EngineVersion) -> Flag {
-    Flag { name, named: None, on, since: Some(since), until: None }
+    Flag {
+        name,
+        named: None,
+        on,
+        since: Some(since),
+        until: None,
+    }
 }
 const fn flag_until(name: &'static str, on: On, until: EngineVersion) -> Flag {
-    Flag { name, named: None, on, since: None, until: Some(until) }
+    Flag {
+        name,
+        named: None,
+        on,
+        since: None,
+        until: Some(until),
+    }
 }
 
 use On::{All, Linux, Windows};
@@ -213,6 +237,7 @@ use On::{All, Linux, Windows};
 /// Every flag of dockerd 20.10 .. 29.x. Boundaries, each read from the flag definitions of the
 /// tag named (cmd/dockerd/config.go, config_unix.go, config_windows.go, options.go, docker.go,
 /// service_windows.go, cli/cobra.go; daemon/command/ from docker-v29.0.0).
+#[rustfmt::skip]
 const FLAGS: &[Flag] = &[
     named("add-runtime", "runtimes", Linux),
     flag_since("allow-direct-routing", Linux, V28_2), // v28.2.0 config_unix.go
@@ -429,7 +454,11 @@ static POOLS: Go = Go::Pools;
 static NRI: Go = Go::Nri;
 static PROXIES: Go = Go::Struct(
     "config.Proxies",
-    &[gf("http-proxy", &STR), gf("https-proxy", &STR), gf("no-proxy", &STR)],
+    &[
+        gf("http-proxy", &STR),
+        gf("https-proxy", &STR),
+        gf("no-proxy", &STR),
+    ],
 );
 // go-units Ulimit has no JSON tags; container.Ulimit (27.0+) is an alias of it.
 static ULIMIT: Go = Go::Struct(
@@ -473,7 +502,11 @@ static BUILDER_GC: Go = Go::Struct(
 );
 static BUILDER_ENT: Go = Go::Struct(
     "config.BuilderEntitlements",
-    &[gf("network-host", &PBOOL), gf("security-insecure", &PBOOL), gf("device", &PBOOL)],
+    &[
+        gf("network-host", &PBOOL),
+        gf("security-insecure", &PBOOL),
+        gf("device", &PBOOL),
+    ],
 );
 static BUILDER_HISTORY: Go = Go::Struct(
     "config.BuilderHistoryConfig",
@@ -482,7 +515,11 @@ static BUILDER_HISTORY: Go = Go::Struct(
 static PBUILDER_HISTORY: Go = Go::Ptr(&BUILDER_HISTORY);
 static BUILDER: Go = Go::Struct(
     "config.BuilderConfig",
-    &[gf("GC", &BUILDER_GC), gf("Entitlements", &BUILDER_ENT), gf("History", &PBUILDER_HISTORY)],
+    &[
+        gf("GC", &BUILDER_GC),
+        gf("Entitlements", &BUILDER_ENT),
+        gf("History", &PBUILDER_HISTORY),
+    ],
 );
 static NETWORK_TO_SPLIT: Go = Go::Struct(
     "ipamutils.NetworkToSplit",
@@ -510,7 +547,13 @@ struct Field {
 }
 
 const fn fld(key: &'static str, ty: &'static Go, on: On) -> Field {
-    Field { key, ty, on, since: None, until: None }
+    Field {
+        key,
+        ty,
+        on,
+        since: None,
+        until: None,
+    }
 }
 const fn fld_in(
     key: &'static str,
@@ -519,13 +562,20 @@ const fn fld_in(
     since: Option<EngineVersion>,
     until: Option<EngineVersion>,
 ) -> Field {
-    Field { key, ty, on, since, until }
+    Field {
+        key,
+        ty,
+        on,
+        since,
+        until,
+    }
 }
 
 /// Every JSON field reachable at the top of Config (embedded structs resolved), per the struct
 /// definitions in daemon/config/*.go and registry/config.go of each tag. `On::All` means the field
 /// is in CommonConfig; `On::Linux` in config_linux.go (config_unix.go, config_common_unix.go before
 /// 23.0). Boundaries name the tag they were read from.
+#[rustfmt::skip]
 const FIELDS: &[Field] = &[
     fld_in("allow-direct-routing", &BOOL, Linux, Some(V28_2), None), // v28.2.0
     // ServiceOptions lost the field in v28.1.0.
@@ -655,7 +705,9 @@ fn go_embedding(key: &str, e: EngineVersion, p: Platform) -> &'static str {
             "CommonConfig.DNSConfig"
         }
         "log-driver" | "log-opts" => "CommonConfig.LogConfig",
-        "default-address-pools" | "network-control-plane-mtu" | "default-network-opts"
+        "default-address-pools"
+        | "network-control-plane-mtu"
+        | "default-network-opts"
         | "firewall-backend" => "CommonConfig.NetworkConfig",
         "tlscacert" | "tlscert" | "tlskey" if e < V24_0 => "CommonConfig.CommonTLSOptions",
         "tlscacert" | "tlscert" | "tlskey" => "CommonConfig.TLSOptions",
@@ -664,12 +716,28 @@ fn go_embedding(key: &str, e: EngineVersion, p: Platform) -> &'static str {
         "runtimes" | "default-init" | "default-runtime" if e < V23_0 && linux_config => {
             "CommonUnixConfig"
         }
-        "cgroup-parent" | "cpu-rt-period" | "cpu-rt-runtime" | "default-cgroupns-mode"
-        | "default-ipc-mode" | "default-shm-size" | "default-ulimits" | "init" | "init-path"
-        | "no-new-privileges" | "oom-score-adjust" | "rootless" | "seccomp-profile"
-        | "selinux-enabled" | "userns-remap" | "resolv-conf" | "default-init" | "runtimes" => "",
+        "cgroup-parent"
+        | "cpu-rt-period"
+        | "cpu-rt-runtime"
+        | "default-cgroupns-mode"
+        | "default-ipc-mode"
+        | "default-shm-size"
+        | "default-ulimits"
+        | "init"
+        | "init-path"
+        | "no-new-privileges"
+        | "oom-score-adjust"
+        | "rootless"
+        | "seccomp-profile"
+        | "selinux-enabled"
+        | "userns-remap"
+        | "resolv-conf"
+        | "default-init"
+        | "runtimes" => "",
         "bridge" | "fixed-cidr" if e < V25_0 => "CommonConfig.BridgeConfig.commonBridgeConfig",
-        "bridge" | "fixed-cidr" => "CommonConfig.BridgeConfig.DefaultBridgeConfig.commonBridgeConfig",
+        "bridge" | "fixed-cidr" => {
+            "CommonConfig.BridgeConfig.DefaultBridgeConfig.commonBridgeConfig"
+        }
         "bip" | "default-gateway" | "default-gateway-v6" | "icc" | "ip" if e < V23_0 => {
             "CommonConfig.BridgeConfig.commonUnixBridgeConfig"
         }
@@ -682,8 +750,14 @@ fn go_embedding(key: &str, e: EngineVersion, p: Platform) -> &'static str {
         "bip" | "bip6" | "default-gateway" | "default-gateway-v6" | "icc" | "ip" | "ipv6"
         | "fixed-cidr-v6" => "CommonConfig.BridgeConfig.DefaultBridgeConfig",
         "mtu" if e >= V25_0 => "CommonConfig.BridgeConfig.DefaultBridgeConfig",
-        "iptables" | "ip6tables" | "ip-forward" | "ip-forward-no-drop" | "ip-masq"
-        | "userland-proxy" | "userland-proxy-path" | "allow-direct-routing"
+        "iptables"
+        | "ip6tables"
+        | "ip-forward"
+        | "ip-forward-no-drop"
+        | "ip-masq"
+        | "userland-proxy"
+        | "userland-proxy-path"
+        | "allow-direct-routing"
         | "bridge-accept-fwmark" => "CommonConfig.BridgeConfig",
         _ => "CommonConfig",
     }
@@ -700,7 +774,15 @@ const fn key(
     reloadable: bool,
     meaning: &'static str,
 ) -> KeyInfo {
-    KeyInfo { name, ty, platform, since: None, removed: None, reloadable, meaning }
+    KeyInfo {
+        name,
+        ty,
+        platform,
+        since: None,
+        removed: None,
+        reloadable,
+        meaning,
+    }
 }
 const fn key_since(
     name: &'static str,
@@ -710,7 +792,15 @@ const fn key_since(
     reloadable: bool,
     meaning: &'static str,
 ) -> KeyInfo {
-    KeyInfo { name, ty, platform, since: Some(since), removed: None, reloadable, meaning }
+    KeyInfo {
+        name,
+        ty,
+        platform,
+        since: Some(since),
+        removed: None,
+        reloadable,
+        meaning,
+    }
 }
 const fn key_removed(
     name: &'static str,
@@ -720,7 +810,15 @@ const fn key_removed(
     reloadable: bool,
     meaning: &'static str,
 ) -> KeyInfo {
-    KeyInfo { name, ty, platform, since: None, removed: Some(removed), reloadable, meaning }
+    KeyInfo {
+        name,
+        ty,
+        platform,
+        since: None,
+        removed: Some(removed),
+        reloadable,
+        meaning,
+    }
 }
 
 use JsonType as T;
@@ -728,6 +826,7 @@ use Platforms::{Both, LinuxOnly};
 
 /// Every key dockerd 20.10 .. 29.x applies. Reloadable: daemon/reload.go, reload_unix.go and
 /// the reload callback in cmd/dockerd/daemon.go (authorization-plugins) of each tag.
+#[rustfmt::skip]
 static KEYS: &[KeyInfo] = &[
     key_since("allow-direct-routing", T::Bool, LinuxOnly, V28_2, false, "allow remote access to published ports on container IP addresses"),
     key_removed("allow-nondistributable-artifacts", T::StringList, Both,
@@ -866,12 +965,19 @@ fn applies(k: &KeyInfo, e: EngineVersion, p: Platform) -> bool {
 }
 
 /// The table entry for `name` if dockerd of this engine applies it on this platform.
-pub fn lookup_for(name: &str, engine: EngineVersion, platform: Platform) -> Option<&'static KeyInfo> {
+pub fn lookup_for(
+    name: &str,
+    engine: EngineVersion,
+    platform: Platform,
+) -> Option<&'static KeyInfo> {
     lookup(name).filter(|k| applies(k, engine, platform))
 }
 
 /// The keys dockerd of this engine applies on this platform.
-pub fn known_keys(engine: EngineVersion, platform: Platform) -> impl Iterator<Item = &'static KeyInfo> {
+pub fn known_keys(
+    engine: EngineVersion,
+    platform: Platform,
+) -> impl Iterator<Item = &'static KeyInfo> {
     KEYS.iter().filter(move |k| applies(k, engine, platform))
 }
 
@@ -899,7 +1005,11 @@ fn ignored_help(name: &str) -> &'static str {
 /// If dockerd of this engine, on this platform, accepts `name` as a daemon.json key but silently
 /// ignores it (a flag name without a JSON field: `registry-mirror`, `label`, `log-opt`, ...),
 /// what to use instead.
-pub fn ignored_flag_key(name: &str, engine: EngineVersion, platform: Platform) -> Option<IgnoredKey> {
+pub fn ignored_flag_key(
+    name: &str,
+    engine: EngineVersion,
+    platform: Platform,
+) -> Option<IgnoredKey> {
     if !is_accepted(name, engine, platform) || field(name, engine, platform).is_some() {
         return None;
     }
@@ -983,12 +1093,21 @@ impl Build {
     /// Upstream's build of `engine`: the Dockerfile's GO_VERSION is 1.24 from v28.2.0 (1.23.8 in
     /// v28.1.0); vendor.conf pins go-units v0.4.0 in 20.10, vendor.mod v0.5.0 from v23.0.0.
     pub fn upstream(engine: EngineVersion) -> Build {
-        Build { go_1_24: engine >= V28_2, units_v04: engine < V23_0 }
+        Build {
+            go_1_24: engine >= V28_2,
+            units_v04: engine < V23_0,
+        }
     }
     /// Debian 12's docker.io 20.10.24+dfsg1 (Go 1.19, Debian's go-units 0.4.0); seen running.
-    pub const DEBIAN_12_20_10: Build = Build { go_1_24: false, units_v04: true };
+    pub const DEBIAN_12_20_10: Build = Build {
+        go_1_24: false,
+        units_v04: true,
+    };
     /// Debian 13's docker.io 26.1.5+dfsg1 (Go 1.24, Debian's go-units 0.4.0); seen running.
-    pub const DEBIAN_13_26_1: Build = Build { go_1_24: true, units_v04: true };
+    pub const DEBIAN_13_26_1: Build = Build {
+        go_1_24: true,
+        units_v04: true,
+    };
 }
 
 /// Go's `strconv.Quote`-like quoting for the messages that use `%q`.
@@ -1001,7 +1120,9 @@ fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -1027,7 +1148,12 @@ struct Abort(String);
 
 impl Decoder {
     fn new(build: Build) -> Self {
-        Decoder { build, saved: None, strukt: "", stack: Vec::new() }
+        Decoder {
+            build,
+            saved: None,
+            strukt: "",
+            stack: Vec::new(),
+        }
     }
 
     fn type_error_text(&self, value: &str, ty: &str) -> String {
@@ -1084,7 +1210,11 @@ impl Decoder {
                 }
             }
             Go::NetIp | Go::NetipAddr => {
-                let name = if matches!(ty, Go::NetIp) { "net.IP" } else { "netip.Addr" };
+                let name = if matches!(ty, Go::NetIp) {
+                    "net.IP"
+                } else {
+                    "netip.Addr"
+                };
                 match v {
                     Value::Null => Ok(()),
                     Value::String(s) => match ty {
@@ -1127,8 +1257,8 @@ impl Decoder {
                 match v {
                     Value::Null => {}
                     Value::Number(n) => {
-                        let fits = n.as_i64().is_some_and(|i| *name != "int32" || i32::try_from(i).is_ok());
-                        if !fits {
+                        // Our int kinds are all 64-bit: Go's ParseInt decides.
+                        if n.as_i64().is_none() {
                             self.save(&format!("number {n}"), name);
                         }
                     }
@@ -1140,7 +1270,7 @@ impl Decoder {
                 match v {
                     Value::Null => {}
                     Value::Number(n) => {
-                        if !n.as_u64().is_some_and(|u| u32::try_from(u).is_ok()) {
+                        if n.as_u64().is_none_or(|u| u32::try_from(u).is_err()) {
                             self.save(&format!("number {n}"), name);
                         }
                     }
@@ -1179,7 +1309,9 @@ impl Decoder {
                 Value::Object(m) => {
                     let short = name.rsplit('.').next().unwrap_or(name);
                     for (k, item) in m {
-                        let Some(f) = find_go_field(fields, k) else { continue };
+                        let Some(f) = find_go_field(fields, k) else {
+                            continue;
+                        };
                         let (saved_struct, depth) = (self.strukt, self.stack.len());
                         self.strukt = short;
                         self.stack.push(f.json);
@@ -1201,8 +1333,12 @@ impl Decoder {
     /// the nested one (Go before 1.24, issue 61337) or is put in front of it (Go 1.24+).
     fn clobbered(&self, outer: &Decoder) -> String {
         let saved = self.saved.clone().unwrap_or_default();
-        let Some(rest) = saved.strip_prefix("json: cannot unmarshal ") else { return saved };
-        let Some((value, after)) = rest.split_once(" into Go ") else { return saved };
+        let Some(rest) = saved.strip_prefix("json: cannot unmarshal ") else {
+            return saved;
+        };
+        let Some((value, after)) = rest.split_once(" into Go ") else {
+            return saved;
+        };
         let (place, ty) = after.rsplit_once(" of type ").unwrap_or((after, ""));
         let inner_field = place
             .strip_prefix("struct field ")
@@ -1219,7 +1355,10 @@ impl Decoder {
     }
 
     fn clone_context(&self) -> ContextCopy<'_> {
-        ContextCopy { strukt: self.strukt, stack: self.stack.iter().copied().collect() }
+        ContextCopy {
+            strukt: self.strukt,
+            stack: self.stack.to_vec(),
+        }
     }
 }
 
@@ -1260,10 +1399,12 @@ fn find_go_field(fields: &'static [GoField], key: &str) -> Option<&'static GoFie
 }
 
 fn nri_field(key: &str) -> bool {
-    matches!(key, "enable" | "plugin-path" | "plugin-config-path" | "socket-path")
-        || ["enable", "plugin-path", "plugin-config-path", "socket-path"]
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case(key))
+    matches!(
+        key,
+        "enable" | "plugin-path" | "plugin-config-path" | "socket-path"
+    ) || ["enable", "plugin-path", "plugin-config-path", "socket-path"]
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(key))
 }
 
 /// opts.MemBytes.UnmarshalJSON: a quoted size parsed by go-units RAMInBytes.
@@ -1275,14 +1416,20 @@ fn decode_membytes(v: &Value, build: Build) -> Result<(), Abort> {
     if s.is_empty() {
         return Err(Abort(format!("invalid size: {}", go_quote(&raw))));
     }
-    let parsed = if build.units_v04 { parse_ram_size_v04(s) } else { parse_ram_size(s) };
+    let parsed = if build.units_v04 {
+        parse_ram_size_v04(s)
+    } else {
+        parse_ram_size(s)
+    };
     parsed.map(|_| ()).map_err(Abort)
 }
 
 /// go-units v0.4.0 parseSize: `^(\d+(\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$`.
 fn parse_ram_size_v04(s: &str) -> Result<i64, String> {
     let invalid = || format!("invalid size: '{s}'");
-    let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let num_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, mut rest) = s.split_at(num_end);
     // \d+(\.\d+)*: digits, then groups of a dot and digits.
     if num.is_empty() || num.split('.').any(str::is_empty) {
@@ -1296,9 +1443,12 @@ fn parse_ram_size_v04(s: &str) -> Result<i64, String> {
     if chars.next().is_some() {
         return Err(invalid());
     }
-    let size: f64 = num
-        .parse()
-        .map_err(|_| format!("strconv.ParseFloat: parsing {}: invalid syntax", go_quote(num)))?;
+    let size: f64 = num.parse().map_err(|_| {
+        format!(
+            "strconv.ParseFloat: parsing {}: invalid syntax",
+            go_quote(num)
+        )
+    })?;
     let mul = match unit.map(|c| c.to_ascii_lowercase()) {
         Some('k') => 1024f64,
         Some('m') => 1024f64.powi(2),
@@ -1320,8 +1470,12 @@ fn parse_ram_size(s: &str) -> Result<i64, String> {
     } else {
         (&s[..sep + 1], &s[sep + 1..])
     };
-    let size: f64 = go_parse_float(num)
-        .ok_or_else(|| format!("strconv.ParseFloat: parsing {}: invalid syntax", go_quote(num)))?;
+    let size: f64 = go_parse_float(num).ok_or_else(|| {
+        format!(
+            "strconv.ParseFloat: parsing {}: invalid syntax",
+            go_quote(num)
+        )
+    })?;
     if size < 0.0 {
         return Err(format!("invalid size: '{s}'"));
     }
@@ -1336,7 +1490,11 @@ fn parse_ram_size(s: &str) -> Result<i64, String> {
     let mut chars = lower.chars();
     let first = chars.next().ok_or_else(bad)?;
     if first == 'b' {
-        return if lower.len() > 1 { Err(bad()) } else { Ok(size as i64) };
+        return if lower.len() > 1 {
+            Err(bad())
+        } else {
+            Ok(size as i64)
+        };
     }
     let mul: f64 = match first {
         'k' => 1024.0,
@@ -1366,7 +1524,9 @@ fn parse_net_ip(s: &str) -> Result<Option<std::net::IpAddr>, String> {
     if s.is_empty() {
         return Ok(None);
     }
-    go_parse_ip(s).map(Some).ok_or_else(|| format!("invalid IP address: {s}"))
+    go_parse_ip(s)
+        .map(Some)
+        .ok_or_else(|| format!("invalid IP address: {s}"))
 }
 
 /// Go's net.ParseIP: dotted IPv4 without leading zeros, or IPv6 (with an optional embedded IPv4);
@@ -1376,7 +1536,10 @@ fn go_parse_ip(s: &str) -> Option<std::net::IpAddr> {
         if s.contains('%') {
             return None;
         }
-        return s.parse::<std::net::Ipv6Addr>().ok().map(std::net::IpAddr::V6);
+        return s
+            .parse::<std::net::Ipv6Addr>()
+            .ok()
+            .map(std::net::IpAddr::V6);
     }
     let parts: Vec<&str> = s.split('.').collect();
     if parts.len() != 4 {
@@ -1473,7 +1636,8 @@ fn top_context(key: &'static str, e: EngineVersion, p: Platform, build: Build) -
     let mut d = Decoder::new(build);
     d.strukt = "Config";
     if build.go_1_24 {
-        d.stack.extend(go_embedding(key, e, p).split('.').filter(|s| !s.is_empty()));
+        d.stack
+            .extend(go_embedding(key, e, p).split('.').filter(|s| !s.is_empty()));
     }
     d.stack.push(key);
     d
@@ -1488,7 +1652,9 @@ enum Outcome {
 }
 
 fn decode_top(key: &str, value: &Value, e: EngineVersion, p: Platform, build: Build) -> Outcome {
-    let Some(f) = field(key, e, p) else { return Outcome::Fine };
+    let Some(f) = field(key, e, p) else {
+        return Outcome::Fine;
+    };
     let mut d = top_context(f.key, e, p, build);
     match d.decode(value, f.ty) {
         Err(Abort(msg)) => Outcome::Abort(msg),
@@ -1505,7 +1671,12 @@ fn decode_top(key: &str, value: &Value, e: EngineVersion, p: Platform, build: Bu
 /// `None`: the value decodes (null always does, except for `default-shm-size`), or the key has no
 /// field (ignored or unknown). Numbers are printed as serde_json spells them (`1.5`), which is the
 /// file's spelling except for forms such as `1e3`, `1.50` or integers beyond 64 bits.
-pub fn type_error(key: &str, value: &Value, engine: EngineVersion, platform: Platform) -> Option<String> {
+pub fn type_error(
+    key: &str,
+    value: &Value,
+    engine: EngineVersion,
+    platform: Platform,
+) -> Option<String> {
     type_error_for_build(key, value, engine, platform, Build::upstream(engine))
 }
 
@@ -1639,7 +1810,11 @@ fn valid_dns_search(val: &str) -> bool {
             return false;
         }
         // A ':' may also stand just before the next dot.
-        let core = if i < last { trimmed.strip_suffix(':').unwrap_or(trimmed) } else { trimmed };
+        let core = if i < last {
+            trimmed.strip_suffix(':').unwrap_or(trimmed)
+        } else {
+            trimmed
+        };
         label_ok(core)
     })
 }
@@ -1650,7 +1825,10 @@ fn label_error(label: &str) -> Option<String> {
         return Some(format!("bad attribute format: {label}"));
     }
     let lower = label.to_lowercase();
-    if ["com.docker.", "io.docker.", "org.dockerproject."].iter().any(|p| lower.starts_with(p)) {
+    if ["com.docker.", "io.docker.", "org.dockerproject."]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         return Some(format!(
             "label {label} is not allowed: the namespaces com.docker.*, io.docker.*, and org.dockerproject.* are reserved for internal use"
         ));
@@ -1670,7 +1848,9 @@ fn host_error(host: &str) -> Option<String> {
     };
     match proto {
         "tcp" | "unix" | "npipe" | "fd" => None,
-        _ => Some(format!("invalid bind address ({h}): unsupported proto '{proto}'")),
+        _ => Some(format!(
+            "invalid bind address ({h}): unsupported proto '{proto}'"
+        )),
     }
 }
 
@@ -1704,11 +1884,20 @@ fn go_parse_uint32_error(s: &str) -> Option<String> {
     let cleaned: String = digits.chars().filter(|c| *c != '_').collect();
     match u64::from_str_radix(&cleaned, radix) {
         Ok(n) if n <= u64::from(u32::MAX) => None,
-        Ok(_) => Some(format!("strconv.ParseUint: parsing {}: value out of range", go_quote(s))),
+        Ok(_) => Some(format!(
+            "strconv.ParseUint: parsing {}: value out of range",
+            go_quote(s)
+        )),
         Err(_) if !cleaned.is_empty() && cleaned.chars().all(|c| c.is_digit(radix)) => {
-            Some(format!("strconv.ParseUint: parsing {}: value out of range", go_quote(s)))
+            Some(format!(
+                "strconv.ParseUint: parsing {}: value out of range",
+                go_quote(s)
+            ))
         }
-        Err(_) => Some(format!("strconv.ParseUint: parsing {}: invalid syntax", go_quote(s))),
+        Err(_) => Some(format!(
+            "strconv.ParseUint: parsing {}: invalid syntax",
+            go_quote(s)
+        )),
     }
 }
 
@@ -1717,28 +1906,53 @@ fn go_parse_uint32_error(s: &str) -> Option<String> {
 /// reports them first. Not modelled: registry-mirrors and insecure-registries (the registry rules),
 /// node-generic-resources, cpu-rt-* (depend on the host's cgroups), the existence of files
 /// (userland-proxy-path, seccomp-profile, TLS files) and address-pool or subnet semantics.
-pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform: Platform) -> Vec<DockerdCheck> {
+pub fn dockerd_checks(
+    obj: &Map<String, Value>,
+    engine: EngineVersion,
+    platform: Platform,
+) -> Vec<DockerdCheck> {
     let e = engine;
     let linux = platform == Platform::Linux;
-    let vals = Values { obj, e, p: platform };
+    let vals = Values {
+        obj,
+        e,
+        p: platform,
+    };
     let mut out = Vec::new();
     let mut push = |key: &'static str, stage: CheckStage, message: String| {
-        out.push(DockerdCheck { key, message, stage });
+        out.push(DockerdCheck {
+            key,
+            message,
+            stage,
+        });
     };
     use CheckStage::{Load, Start};
 
     // findConfigurationConflicts (v28.0.0+), before the decode.
     if e >= V28_0 && obj.contains_key("host-gateway-ip") && obj.contains_key("host-gateway-ips") {
-        push("host-gateway-ip", Load, "host-gateway-ip and host-gateway-ips must not both be specified in the config file".into());
+        push(
+            "host-gateway-ip",
+            Load,
+            "host-gateway-ip and host-gateway-ips must not both be specified in the config file"
+                .into(),
+        );
     }
     // getConflictFreeConfiguration, 20.10.
     if e < V23_0 && vals.nonempty("graph").is_some() && vals.nonempty("data-root").is_some() {
-        push("graph", Load, r#"cannot specify both "graph" and "data-root" config file options"#.into());
+        push(
+            "graph",
+            Load,
+            r#"cannot specify both "graph" and "data-root" config file options"#.into(),
+        );
     }
 
     // config.Validate
     if (V23_0..V24_0).contains(&e) && vals.nonempty("graph").is_some() {
-        push("graph", Load, r#"the "graph" config file option is deprecated; use "data-root" instead"#.into());
+        push(
+            "graph",
+            Load,
+            r#"the "graph" config file option is deprecated; use "data-root" instead"#.into(),
+        );
     }
     if let Some(level) = vals.nonempty("log-level") {
         let lower = level.to_lowercase();
@@ -1750,7 +1964,11 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
                 push("log-level", Load, format!("invalid logging level: {level}"));
             } else {
                 // 20.10: configureDaemonLogs in cmd/dockerd/daemon.go, after loading.
-                push("log-level", Start, format!("unable to parse logging level: {level}"));
+                push(
+                    "log-level",
+                    Start,
+                    format!("unable to parse logging level: {level}"),
+                );
             }
         }
     }
@@ -1761,7 +1979,10 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
     {
         push("log-format", Load, format!("invalid log format: {format}"));
     }
-    if e >= V29_7 && vals.bool_in("features", "embedded-containerd") == Some(true) && vals.get("cri-containerd").and_then(Value::as_bool) == Some(true) {
+    if e >= V29_7
+        && vals.bool_in("features", "embedded-containerd") == Some(true)
+        && vals.get("cri-containerd").and_then(Value::as_bool) == Some(true)
+    {
         push("features", Load, r#"conflicting options: cannot use the "embedded-containerd" feature and CRI support (--cri-containerd) at the same time"#.into());
     }
     // dns is []string checked here up to 24.x; from v25.0.0 its Go type parses the addresses.
@@ -1774,7 +1995,11 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
     }
     for search in vals.strs("dns-search") {
         if !valid_dns_search(search) {
-            push("dns-search", Load, format!("{} is not a valid domain", search.trim_matches(' ')));
+            push(
+                "dns-search",
+                Load,
+                format!("{} is not a valid domain", search.trim_matches(' ')),
+            );
         }
     }
     if e >= V28_0 {
@@ -1793,9 +2018,17 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
         let v4 = ips.iter().filter(|ip| is4(ip)).count();
         let v6 = ips.len() - v4;
         if v4 > 1 {
-            push("host-gateway-ips", Load, "only one IPv4 host gateway IP address can be specified".into());
+            push(
+                "host-gateway-ips",
+                Load,
+                "only one IPv4 host gateway IP address can be specified".into(),
+            );
         } else if v6 > 1 {
-            push("host-gateway-ips", Load, "only one IPv6 host gateway IP address can be specified".into());
+            push(
+                "host-gateway-ips",
+                Load,
+                "only one IPv6 host gateway IP address can be specified".into(),
+            );
         }
     }
     for label in vals.strs("labels") {
@@ -1809,35 +2042,72 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
         push("mtu", Load, format!("invalid default MTU: {mtu}"));
     }
     if let Some(n) = vals.int("max-concurrent-downloads").filter(|n| *n < 0) {
-        push("max-concurrent-downloads", Load, format!("invalid max concurrent downloads: {n}"));
+        push(
+            "max-concurrent-downloads",
+            Load,
+            format!("invalid max concurrent downloads: {n}"),
+        );
     }
     if let Some(n) = vals.int("max-concurrent-uploads").filter(|n| *n < 0) {
-        push("max-concurrent-uploads", Load, format!("invalid max concurrent uploads: {n}"));
+        push(
+            "max-concurrent-uploads",
+            Load,
+            format!("invalid max concurrent uploads: {n}"),
+        );
     }
     // 20.10 ValidateMaxDownloadAttempts refuses 0 too.
-    if let Some(n) = vals.int("max-download-attempts").filter(|n| *n < 0 || (e < V23_0 && *n == 0)) {
-        push("max-download-attempts", Load, format!("invalid max download attempts: {n}"));
+    if let Some(n) = vals
+        .int("max-download-attempts")
+        .filter(|n| *n < 0 || (e < V23_0 && *n == 0))
+    {
+        push(
+            "max-download-attempts",
+            Load,
+            format!("invalid max download attempts: {n}"),
+        );
     }
     if e >= V29_7
         && let Some(n) = vals.int("default-stop-timeout").filter(|n| *n < 0)
     {
-        push("default-stop-timeout", Load, format!("invalid default stop timeout: {n}"));
+        push(
+            "default-stop-timeout",
+            Load,
+            format!("invalid default stop timeout: {n}"),
+        );
     }
     if e >= V28_0
-        && let Some(n) = vals.int("network-diagnostic-port").filter(|n| !(0..=65535).contains(n))
+        && let Some(n) = vals
+            .int("network-diagnostic-port")
+            .filter(|n| !(0..=65535).contains(n))
     {
-        push("network-diagnostic-port", Load, format!("invalid network-diagnostic-port ({n}): value must be between 0 and 65535"));
+        push(
+            "network-diagnostic-port",
+            Load,
+            format!("invalid network-diagnostic-port ({n}): value must be between 0 and 65535"),
+        );
     }
     // Runtimes: in Validate up to 24.x; in daemon.setupRuntimes (daemon start) from v25.0.0.
     let runtime_stage = if e < V25_0 { Load } else { Start };
     let runtimes = vals.object("runtimes");
     if linux && runtimes.is_some_and(|r| r.contains_key("runc")) {
-        push("runtimes", runtime_stage, "runtime name 'runc' is reserved".into());
+        push(
+            "runtimes",
+            runtime_stage,
+            "runtime name 'runc' is reserved".into(),
+        );
     }
     if let Some(default) = vals.nonempty("default-runtime") {
         let configured = runtimes.is_some_and(|r| r.contains_key(default));
-        if (linux || e < V25_0) && !is_stock_runtime(default, e) && !configured && !is_permissible_c8d_runtime(default, e) {
-            push("default-runtime", runtime_stage, format!("specified default runtime '{default}' does not exist"));
+        if (linux || e < V25_0)
+            && !is_stock_runtime(default, e)
+            && !configured
+            && !is_permissible_c8d_runtime(default, e)
+        {
+            push(
+                "default-runtime",
+                runtime_stage,
+                format!("specified default runtime '{default}' does not exist"),
+            );
         }
     }
     if linux
@@ -1847,13 +2117,27 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
         for (name, rt) in r {
             let Some(rt) = rt.as_object() else { continue };
             let s = |k: &str| rt.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-            let has_args = rt.get("runtimeArgs").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
-            let has_opts = rt.get("options").and_then(Value::as_object).is_some_and(|o| !o.is_empty());
+            let has_args = rt
+                .get("runtimeArgs")
+                .and_then(Value::as_array)
+                .is_some_and(|a| !a.is_empty());
+            let has_opts = rt
+                .get("options")
+                .and_then(Value::as_object)
+                .is_some_and(|o| !o.is_empty());
             let msg = match (s("path"), s("runtimeType")) {
-                (None, None) => Some(format!("runtime {name}: either a runtimeType or a path must be configured")),
-                (Some(_), Some(_)) => Some(format!("runtime {name}: cannot configure both path and runtimeType for the same runtime")),
-                (Some(_), None) if has_opts => Some(format!("runtime {name}: options cannot be used with a path runtime")),
-                (None, Some(_)) if has_args => Some(format!("runtime {name}: args cannot be used with a runtimeType runtime")),
+                (None, None) => Some(format!(
+                    "runtime {name}: either a runtimeType or a path must be configured"
+                )),
+                (Some(_), Some(_)) => Some(format!(
+                    "runtime {name}: cannot configure both path and runtimeType for the same runtime"
+                )),
+                (Some(_), None) if has_opts => Some(format!(
+                    "runtime {name}: options cannot be used with a path runtime"
+                )),
+                (None, Some(_)) if has_args => Some(format!(
+                    "runtime {name}: args cannot be used with a runtimeType runtime"
+                )),
                 _ => None,
             };
             if let Some(msg) = msg {
@@ -1875,13 +2159,21 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
             let (k, val) = kv.split_once('=').unwrap_or((kv, ""));
             let (k, val) = (k.trim().to_lowercase(), val.trim());
             if !kv.contains('=') || k.is_empty() || val.is_empty() {
-                push("exec-opts", Load, format!("invalid exec-opt ({kv}): must be formatted 'opt=value'"));
+                push(
+                    "exec-opts",
+                    Load,
+                    format!("invalid exec-opt ({kv}): must be formatted 'opt=value'"),
+                );
                 continue;
             }
             let platform_err = match (k.as_str(), linux) {
                 ("native.cgroupdriver", true) | ("isolation", false) => None,
-                ("isolation", true) => Some("option 'isolation' is only supported on windows".to_string()),
-                ("native.cgroupdriver", false) => Some("option 'native.cgroupdriver' is only supported on linux".to_string()),
+                ("isolation", true) => {
+                    Some("option 'isolation' is only supported on windows".to_string())
+                }
+                ("native.cgroupdriver", false) => {
+                    Some("option 'native.cgroupdriver' is only supported on linux".to_string())
+                }
                 (other, _) => Some(format!("unknown option: '{other}'")),
             };
             if let Some(err) = platform_err {
@@ -1901,14 +2193,31 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
             && let Some(path) = vals.nonempty("userland-proxy-path")
             && !path.starts_with('/')
         {
-            push("userland-proxy-path", Load, format!("invalid userland-proxy-path: must be an absolute path: {path}"));
+            push(
+                "userland-proxy-path",
+                Load,
+                format!("invalid userland-proxy-path: must be an absolute path: {path}"),
+            );
         }
         if let Some(mode) = vals.nonempty("default-ipc-mode") {
-            let valid = matches!(mode, "none" | "private" | "host" | "shareable") || mode.starts_with("container:");
+            let valid = matches!(mode, "none" | "private" | "host" | "shareable")
+                || mode.starts_with("container:");
             if !valid {
-                push("default-ipc-mode", Load, format!(r#"default IPC mode setting ({mode}) is invalid; use "shareable" or "private""#));
+                push(
+                    "default-ipc-mode",
+                    Load,
+                    format!(
+                        r#"default IPC mode setting ({mode}) is invalid; use "shareable" or "private""#
+                    ),
+                );
             } else if mode != "private" && mode != "shareable" {
-                push("default-ipc-mode", Load, format!(r#"IPC mode "{mode}" is not supported as default value; use "shareable" or "private""#));
+                push(
+                    "default-ipc-mode",
+                    Load,
+                    format!(
+                        r#"IPC mode "{mode}" is not supported as default value; use "shareable" or "private""#
+                    ),
+                );
             }
         }
         if e >= V25_0
@@ -1917,22 +2226,51 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
         {
             push("fixed-cidr-v6", Load, msg);
         }
-        if (V26_1..V28_0).contains(&e) && vals.object("features").is_some_and(|f| f.contains_key("windows-dns-proxy")) {
-            push("features", Load, "feature option 'windows-dns-proxy' is only available on Windows".into());
+        if (V26_1..V28_0).contains(&e)
+            && vals
+                .object("features")
+                .is_some_and(|f| f.contains_key("windows-dns-proxy"))
+        {
+            push(
+                "features",
+                Load,
+                "feature option 'windows-dns-proxy' is only available on Windows".into(),
+            );
         }
         if e >= V29_0 {
             if let Some(fw) = vals.nonempty("firewall-backend")
                 && fw != "iptables"
                 && fw != "nftables"
             {
-                push("firewall-backend", Load, r#"invalid firewall-backend: allowed values are "iptables" and "nftables""#.into());
+                push(
+                    "firewall-backend",
+                    Load,
+                    r#"invalid firewall-backend: allowed values are "iptables" and "nftables""#
+                        .into(),
+                );
             }
             if let Some(mark) = vals.nonempty("bridge-accept-fwmark") {
-                let (m, mask) = mark.split_once('/').map_or((mark, None), |(a, b)| (a, Some(b)));
+                let (m, mask) = mark
+                    .split_once('/')
+                    .map_or((mark, None), |(a, b)| (a, Some(b)));
                 if let Some(err) = go_parse_uint32_error(m) {
-                    push("bridge-accept-fwmark", Load, format!("invalid bridge-accept-fwmark: invalid firewall mark {}: {err}", go_quote(mark)));
+                    push(
+                        "bridge-accept-fwmark",
+                        Load,
+                        format!(
+                            "invalid bridge-accept-fwmark: invalid firewall mark {}: {err}",
+                            go_quote(mark)
+                        ),
+                    );
                 } else if let Some(err) = mask.and_then(go_parse_uint32_error) {
-                    push("bridge-accept-fwmark", Load, format!("invalid bridge-accept-fwmark: invalid firewall mask {}: {err}", go_quote(mark)));
+                    push(
+                        "bridge-accept-fwmark",
+                        Load,
+                        format!(
+                            "invalid bridge-accept-fwmark: invalid firewall mask {}: {err}",
+                            go_quote(mark)
+                        ),
+                    );
                 }
             }
         }
@@ -1943,7 +2281,9 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
             let msg = if e >= V28_0 {
                 format!(r#"invalid default cgroup namespace ({mode}): use "host" or "private""#)
             } else {
-                format!(r#"default cgroup namespace mode ({mode}) is invalid; use "host" or "private""#)
+                format!(
+                    r#"default cgroup namespace mode ({mode}) is invalid; use "host" or "private""#
+                )
             };
             push("default-cgroupns-mode", Load, msg);
         }
@@ -1953,7 +2293,9 @@ pub fn dockerd_checks(obj: &Map<String, Value>, engine: EngineVersion, platform:
     if (V23_0..V24_0).contains(&e)
         && (vals.nonempty("cluster-advertise").is_some()
             || vals.nonempty("cluster-store").is_some()
-            || vals.object("cluster-store-opts").is_some_and(|m| !m.is_empty()))
+            || vals
+                .object("cluster-store-opts")
+                .is_some_and(|m| !m.is_empty()))
     {
         push("cluster-store", Load, "Host-discovery and overlay networks with external k/v stores are deprecated. The 'cluster-advertise', 'cluster-store', and 'cluster-store-opt' options have been removed".into());
     }
@@ -1965,36 +2307,62 @@ fn fixed_cidr_v6_error(cidr: &str, e: EngineVersion) -> Option<String> {
     let (addr, bits) = match cidr.split_once('/') {
         Some(x) => x,
         None if e >= V29_0 => {
-            return Some(format!("invalid fixed-cidr-v6: invalid fixed-cidr-v6: netip.ParsePrefix({}): no '/'", go_quote(cidr)));
+            return Some(format!(
+                "invalid fixed-cidr-v6: invalid fixed-cidr-v6: netip.ParsePrefix({}): no '/'",
+                go_quote(cidr)
+            ));
         }
-        None => return Some(format!("invalid fixed-cidr-v6: invalid CIDR address: {cidr}")),
+        None => {
+            return Some(format!(
+                "invalid fixed-cidr-v6: invalid CIDR address: {cidr}"
+            ));
+        }
     };
     let ip = go_parse_ip(addr);
     let bits_ok = bits.parse::<u8>().ok().is_some_and(|b| {
-        let max = if matches!(ip, Some(std::net::IpAddr::V4(_))) { 32 } else { 128 };
+        let max = if matches!(ip, Some(std::net::IpAddr::V4(_))) {
+            32
+        } else {
+            128
+        };
         b <= max && (bits == "0" || !bits.starts_with('0'))
     });
     match ip {
         Some(_) if !bits_ok => Some(if e >= V29_0 {
-            format!("invalid fixed-cidr-v6: invalid fixed-cidr-v6: netip.ParsePrefix({}): bad bits after slash: {}", go_quote(cidr), go_quote(bits))
+            format!(
+                "invalid fixed-cidr-v6: invalid fixed-cidr-v6: netip.ParsePrefix({}): bad bits after slash: {}",
+                go_quote(cidr),
+                go_quote(bits)
+            )
         } else {
             format!("invalid fixed-cidr-v6: invalid CIDR address: {cidr}")
         }),
-        Some(std::net::IpAddr::V4(_)) if e < V29_0 => Some("invalid fixed-cidr-v6: fixed-cidr-v6 is not an IPv6 subnet".to_string()),
+        Some(std::net::IpAddr::V4(_)) if e < V29_0 => {
+            Some("invalid fixed-cidr-v6: fixed-cidr-v6 is not an IPv6 subnet".to_string())
+        }
         Some(_) => None,
         None if e >= V29_0 => Some(format!(
             "invalid fixed-cidr-v6: invalid fixed-cidr-v6: netip.ParsePrefix({}): {}",
             go_quote(cidr),
             netip_parse_addr(addr).err().unwrap_or_default()
         )),
-        None => Some(format!("invalid fixed-cidr-v6: invalid CIDR address: {cidr}")),
+        None => Some(format!(
+            "invalid fixed-cidr-v6: invalid CIDR address: {cidr}"
+        )),
     }
 }
 
 /// dockerd's refusals after the decode, in dockerd's order, with dockerd's wording (the first one
 /// is what dockerd prints; see [`dockerd_checks`] for the stage of each).
-pub fn dockerd_validate_errors(obj: &Map<String, Value>, engine: EngineVersion, platform: Platform) -> Vec<String> {
-    dockerd_checks(obj, engine, platform).into_iter().map(|c| c.message).collect()
+pub fn dockerd_validate_errors(
+    obj: &Map<String, Value>,
+    engine: EngineVersion,
+    platform: Platform,
+) -> Vec<String> {
+    dockerd_checks(obj, engine, platform)
+        .into_iter()
+        .map(|c| c.message)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2068,12 +2436,15 @@ fn osa_distance(a: &str, b: &str) -> usize {
             *x = j;
         }
     }
-    let get = |d: &Vec<usize>, i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
+    let get =
+        |d: &Vec<usize>, i: usize, j: usize| d.get(at(i, j)).copied().unwrap_or(usize::MAX / 2);
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let (ai, bj) = (a.get(i - 1), b.get(j - 1));
             let cost = usize::from(ai != bj);
-            let mut best = (get(&d, i - 1, j) + 1).min(get(&d, i, j - 1) + 1).min(get(&d, i - 1, j - 1) + cost);
+            let mut best = (get(&d, i - 1, j) + 1)
+                .min(get(&d, i, j - 1) + 1)
+                .min(get(&d, i - 1, j - 1) + cost);
             if i > 1 && j > 1 && ai == b.get(j - 2) && a.get(i - 2) == bj {
                 best = best.min(get(&d, i - 2, j - 2) + 1);
             }
@@ -2116,4 +2487,1059 @@ pub fn suggest(name: &str) -> Option<&'static str> {
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const LINUX: Platform = Platform::Linux;
+    const WINDOWS: Platform = Platform::Windows;
+
+    fn ev(s: &str) -> EngineVersion {
+        s.parse().expect("test version")
+    }
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().expect("test object")
+    }
+
+    /// Every minor release dockcfg knows.
+    fn all_minors() -> Vec<EngineVersion> {
+        let mut out = vec![v(20, 10), v(23, 0), v(24, 0), v(25, 0), v(26, 0), v(26, 1)];
+        out.extend((0..=5).map(|m| v(27, m)));
+        out.extend((0..=5).map(|m| v(28, m)));
+        out.extend((0..=7).map(|m| v(29, m)));
+        out
+    }
+
+    /// What dockerd does with `{"key": <a value of the right shape>}`.
+    #[derive(Debug, PartialEq)]
+    enum Fate {
+        Applies,
+        Ignored,
+        Unknown,
+        Refused,
+    }
+
+    fn fate(key: &str, e: EngineVersion, p: Platform) -> Fate {
+        let value = match (key, lookup(key).map(|k| k.ty)) {
+            ("log-format", _) => json!("json"),
+            ("log-level", _) => json!("info"),
+            ("default-ipc-mode", _) => json!("private"),
+            ("default-cgroupns-mode", _) => json!("host"),
+            ("firewall-backend", _) => json!("iptables"),
+            ("bridge-accept-fwmark", _) => json!("1"),
+            ("default-runtime", _) => json!("runc"),
+            ("fixed-cidr-v6", _) => json!("fd00::/64"),
+            ("userland-proxy-path", _) => json!("/usr/bin/docker-proxy"),
+            ("default-shm-size", _) => json!("64m"),
+            ("ip" | "default-gateway" | "host-gateway-ip", _) => json!("1.2.3.4"),
+            ("default-gateway-v6", _) => json!("::1"),
+            // Objects that are not in flatOptions are checked by their own keys.
+            ("default-network-opts", _) => json!({"overlay": {}}),
+            ("proxies", _) => json!({"http-proxy": "http://p:3128"}),
+            ("nri-opts", _) => json!({"enable": true}),
+            (_, Some(JsonType::Bool)) => json!(true),
+            (_, Some(JsonType::Integer)) => json!(1),
+            (_, Some(JsonType::StringList | JsonType::ObjectList)) => json!([]),
+            (_, Some(JsonType::StringMap | JsonType::StringMapMap | JsonType::BoolMap)) => {
+                json!({})
+            }
+            (_, Some(JsonType::ObjectMap | JsonType::Object)) => json!({}),
+            _ => json!("x"),
+        };
+        let file = obj(json!({ key: value }));
+        if !dockerd_unknown_keys(&file, e, p).is_empty() {
+            return Fate::Unknown;
+        }
+        if ignored_flag_key(key, e, p).is_some() {
+            return Fate::Ignored;
+        }
+        if dockerd_checks(&file, e, p)
+            .iter()
+            .any(|c| c.key == key || c.key == "cluster-store")
+        {
+            return Fate::Refused;
+        }
+        assert!(
+            lookup_for(key, e, p).is_some(),
+            "{key} accepted on {e} but not in known_keys"
+        );
+        Fate::Applies
+    }
+
+    #[test]
+    fn every_key_of_the_reference_is_known_on_29_7_linux() {
+        // /work/shared/reference/dockerd-config-rules.md, "Valid top-level keys (master / 29.7)".
+        let common = "authorization-plugins bridge builder cdi-spec-dirs containerd containerd-namespace \
+            cri-containerd data-root debug default-network-opts default-runtime default-stop-timeout dns \
+            dns-opts dns-search exec-opts exec-root experimental features fixed-cidr group host-gateway-ip \
+            host-gateway-ips hosts insecure-registries labels log-driver log-format log-level log-opts \
+            max-concurrent-downloads max-concurrent-uploads max-download-attempts metrics-addr min-api-version \
+            mtu network-control-plane-mtu network-diagnostic-port node-generic-resources nri-opts pidfile \
+            proxies raw-logs registry-mirrors shutdown-timeout storage-opts swarm-default-advertise-addr tls \
+            tlscacert tlscert tlskey tlsverify";
+        let linux = "allow-direct-routing bip bip6 bridge-accept-fwmark cgroup-parent cpu-rt-period \
+            cpu-rt-runtime default-address-pools default-cgroupns-mode default-gateway default-gateway-v6 \
+            default-ipc-mode default-shm-size default-ulimits firewall-backend fixed-cidr-v6 icc init init-path \
+            ip ip-forward ip-forward-no-drop ip-masq ip6tables iptables ipv6 live-restore no-new-privileges \
+            rootless runtimes seccomp-profile selinux-enabled storage-driver userland-proxy userland-proxy-path \
+            userns-remap";
+        for k in common.split_whitespace().chain(linux.split_whitespace()) {
+            assert_eq!(fate(k, EngineVersion::NEWEST, LINUX), Fate::Applies, "{k}");
+        }
+        for k in common.split_whitespace() {
+            assert_eq!(
+                fate(k, EngineVersion::NEWEST, WINDOWS),
+                Fate::Applies,
+                "{k} on windows"
+            );
+        }
+        // The reference also lists http-proxy, https-proxy and no-proxy as top-level keys: dockerd
+        // accepts them (they are flags) but reads proxies only inside "proxies" (seen on 26.1.5).
+        for k in ["http-proxy", "https-proxy", "no-proxy"] {
+            let ig = ignored_flag_key(k, EngineVersion::NEWEST, LINUX).expect(k);
+            assert!(ig.help.contains("\"proxies\""), "{k}");
+        }
+        // And nothing else.
+        let reference: BTreeSet<&str> = common
+            .split_whitespace()
+            .chain(linux.split_whitespace())
+            .collect();
+        let ours: BTreeSet<&str> = known_keys(EngineVersion::NEWEST, LINUX)
+            .map(|k| k.name)
+            .collect();
+        assert_eq!(ours, reference);
+    }
+
+    #[test]
+    fn keys_by_version() {
+        use Fate::*;
+        let cases: &[(&str, &str, Platform, Fate)] = &[
+            ("graph", "20.10", LINUX, Applies),
+            ("graph", "23.0", LINUX, Refused),
+            ("graph", "24.0", LINUX, Unknown),
+            ("http-proxy", "20.10", LINUX, Unknown),
+            ("http-proxy", "23.0", LINUX, Ignored),
+            ("proxies", "23.0", LINUX, Applies),
+            ("log-format", "24.0", LINUX, Unknown),
+            ("log-format", "25.0", LINUX, Applies),
+            ("default-network-opts", "23.0", LINUX, Unknown),
+            ("default-network-opts", "24.0", LINUX, Applies),
+            ("cdi-spec-dirs", "24.0", LINUX, Unknown),
+            ("cdi-spec-dirs", "25.0", LINUX, Applies),
+            ("host-gateway-ips", "27.5", LINUX, Unknown),
+            ("host-gateway-ips", "28.0", LINUX, Applies),
+            ("bip6", "27.5", LINUX, Unknown),
+            ("bip6", "28.0", LINUX, Applies),
+            ("ip-forward-no-drop", "28.0", LINUX, Applies),
+            ("allow-direct-routing", "28.1", LINUX, Unknown),
+            ("allow-direct-routing", "28.2", LINUX, Applies),
+            ("firewall-backend", "28.5", LINUX, Unknown),
+            ("firewall-backend", "29.0", LINUX, Applies),
+            ("bridge-accept-fwmark", "29.0", LINUX, Applies),
+            ("min-api-version", "28.5", LINUX, Unknown),
+            ("min-api-version", "29.0", LINUX, Applies),
+            ("nri-opts", "29.1", LINUX, Unknown),
+            ("nri-opts", "29.2", LINUX, Applies),
+            ("default-stop-timeout", "29.6", LINUX, Unknown),
+            ("default-stop-timeout", "29.7", LINUX, Applies),
+            ("api-cors-header", "27.5", LINUX, Applies),
+            ("api-cors-header", "28.0", LINUX, Refused),
+            ("api-cors-header", "29.0", LINUX, Unknown),
+            ("oom-score-adjust", "24.0", LINUX, Applies),
+            ("oom-score-adjust", "25.0", LINUX, Refused),
+            ("oom-score-adjust", "26.0", LINUX, Unknown),
+            ("cluster-store", "20.10", LINUX, Applies),
+            ("cluster-store", "23.0", LINUX, Refused),
+            ("cluster-store", "24.0", LINUX, Unknown),
+            ("allow-nondistributable-artifacts", "28.0", LINUX, Applies),
+            ("allow-nondistributable-artifacts", "28.1", LINUX, Ignored),
+            ("allow-nondistributable-artifacts", "29.7", LINUX, Ignored),
+            ("deprecated-key-path", "23.0", LINUX, Applies),
+            ("deprecated-key-path", "24.0", LINUX, Ignored),
+            ("validate", "20.10", LINUX, Unknown),
+            ("validate", "23.0", LINUX, Ignored),
+            ("feature", "27.2", LINUX, Unknown),
+            ("feature", "27.3", LINUX, Ignored),
+            ("disable-legacy-registry", "20.10", LINUX, Unknown),
+            // Fields without a flag of that name: rejected on every engine.
+            ("resolv-conf", "20.10", LINUX, Unknown),
+            ("default-init", "29.7", LINUX, Unknown),
+            ("swarm-raft-heartbeat-tick", "26.1", LINUX, Unknown),
+            ("containerd-plugin-namespace", "26.1", LINUX, Unknown),
+            ("containerd-plugins-namespace", "26.1", LINUX, Ignored),
+        ];
+        for (k, e, p, want) in cases {
+            assert_eq!(fate(k, ev(e), *p), *want, "{k} on {e} {p:?}");
+        }
+    }
+
+    #[test]
+    fn keys_by_platform() {
+        use Fate::*;
+        let cases: &[(&str, &str, Platform, Fate)] = &[
+            ("storage-driver", "26.1", WINDOWS, Unknown),
+            ("storage-driver", "20.10", WINDOWS, Unknown),
+            ("live-restore", "29.7", WINDOWS, Unknown),
+            ("default-address-pools", "29.7", WINDOWS, Unknown),
+            ("firewall-backend", "29.7", WINDOWS, Unknown),
+            ("runtimes", "26.1", WINDOWS, Unknown),
+            ("default-ulimits", "26.1", WINDOWS, Unknown),
+            ("bip", "26.1", WINDOWS, Unknown),
+            ("userns-remap", "26.1", WINDOWS, Unknown),
+            ("default-runtime", "20.10", WINDOWS, Unknown),
+            ("default-runtime", "23.0", WINDOWS, Applies),
+            ("default-runtime", "20.10", LINUX, Applies),
+            ("mtu", "29.7", WINDOWS, Applies),
+            ("bridge", "29.7", WINDOWS, Applies),
+            ("fixed-cidr", "29.7", WINDOWS, Applies),
+            ("group", "20.10", WINDOWS, Applies),
+            ("insecure-registries", "20.10", WINDOWS, Applies),
+            ("service-name", "26.1", WINDOWS, Ignored),
+            ("service-name", "26.1", LINUX, Unknown),
+            ("register-service", "20.10", LINUX, Unknown),
+            ("add-runtime", "26.1", WINDOWS, Unknown),
+            ("add-runtime", "26.1", LINUX, Ignored),
+        ];
+        for (k, e, p, want) in cases {
+            assert_eq!(fate(k, ev(e), *p), *want, "{k} on {e} {p:?}");
+        }
+        for k in KEYS {
+            if k.platform == LinuxOnly {
+                assert_eq!(
+                    fate(k.name, EngineVersion::NEWEST, WINDOWS),
+                    Unknown,
+                    "{}",
+                    k.name
+                );
+            }
+        }
+    }
+
+    /// The table's since/removed/platform agree with the flag and field tables on every minor.
+    #[test]
+    fn table_agrees_with_flags_and_fields() {
+        for k in KEYS {
+            for e in all_minors() {
+                for p in [LINUX, WINDOWS] {
+                    let in_versions =
+                        k.since.is_none_or(|s| e >= s) && k.removed.is_none_or(|r| e < r.version);
+                    let on_platform = k.platform.includes(p)
+                        && !(k.name == "default-runtime" && p == WINDOWS && e < V23_0);
+                    assert_eq!(
+                        applies(k, e, p),
+                        in_versions && on_platform,
+                        "{} on {e} {p:?}",
+                        k.name
+                    );
+                }
+            }
+        }
+        // Every Config field that dockerd lets through has a table entry.
+        for f in FIELDS {
+            for e in all_minors() {
+                for p in [LINUX, WINDOWS] {
+                    if f.on.has(p) && in_range(e, f.since, f.until) && is_accepted(f.key, e, p) {
+                        assert!(lookup(f.key).is_some(), "{} has no KeyInfo", f.key);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ignored_flag_names() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("registry-mirror", "20.10", Some("registry-mirrors")),
+            ("insecure-registry", "26.1", Some("insecure-registries")),
+            ("label", "29.7", Some("labels")),
+            ("dns-opt", "29.7", Some("dns-opts")),
+            ("exec-opt", "29.7", Some("exec-opts")),
+            ("log-opt", "29.7", Some("log-opts")),
+            ("storage-opt", "29.7", Some("storage-opts")),
+            ("default-ulimit", "29.7", Some("default-ulimits")),
+            ("add-runtime", "29.7", Some("runtimes")),
+            (
+                "authorization-plugin",
+                "29.7",
+                Some("authorization-plugins"),
+            ),
+            ("host", "29.7", Some("hosts")),
+            (
+                "default-address-pool",
+                "29.7",
+                Some("default-address-pools"),
+            ),
+            (
+                "node-generic-resource",
+                "29.7",
+                Some("node-generic-resources"),
+            ),
+            ("cdi-spec-dir", "25.0", Some("cdi-spec-dirs")),
+            ("feature", "29.7", Some("features")),
+            ("default-network-opt", "24.0", Some("default-network-opts")),
+            ("cluster-store-opt", "20.10", Some("cluster-store-opts")),
+            ("config-file", "29.7", None),
+            ("help", "20.10", None),
+            ("version", "29.7", None),
+            ("validate", "29.7", None),
+            ("restart", "29.7", None),
+            ("containerd-plugins-namespace", "29.7", None),
+            ("https-proxy", "29.7", None),
+        ];
+        for (name, e, plural) in cases {
+            let got = ignored_flag_key(name, ev(e), LINUX);
+            assert_eq!(got.map(|g| g.plural), Some(*plural), "{name} on {e}");
+        }
+        // Not ignored: applied, unknown, or gone.
+        for (name, e) in [
+            ("registry-mirrors", "29.7"),
+            ("debug", "20.10"),
+            ("cdi-spec-dir", "24.0"),
+            ("validate", "20.10"),
+            ("cluster-store-opt", "24.0"),
+            ("host-gateway-ip", "28.0"),
+            ("bogus", "29.7"),
+        ] {
+            assert_eq!(ignored_flag_key(name, ev(e), LINUX), None, "{name} on {e}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_as_dockerd_lists_them() {
+        // Checked against Debian's dockerd 20.10.24 and 26.1.5.
+        let cases: &[(Value, &str, &[&str])] = &[
+            (json!({"bogus": {"debug": true}}), "20.10", &[]),
+            (json!({"bogus": {"debug": true}}), "26.1", &[]),
+            (json!({"log-opts": {"x": 1}}), "26.1", &[]),
+            (json!({"bogus": 1}), "20.10", &["bogus"]),
+            (json!({"bogus": {"nope": true}}), "26.1", &["nope"]),
+            (json!({"bogus": {}}), "26.1", &[]),
+            (json!({"zzz": 1, "aaa": 2}), "26.1", &["aaa", "zzz"]),
+            (
+                json!({"a": {"b": 1, "c": 2}, "d": 3}),
+                "20.10",
+                &["b", "c", "d"],
+            ),
+            (json!({"x": {"y": {"debug": true}}}), "26.1", &["y"]),
+            (json!({"labels": {"a": "b"}}), "26.1", &["a"]),
+            (json!({"insecure-registries": {"debug": 1}}), "26.1", &[]),
+            (json!({"log-driver": {"x": 1}}), "26.1", &["x"]),
+            (
+                json!({"log-opt": {"max-size": "10m"}}),
+                "26.1",
+                &["max-size"],
+            ),
+            (
+                json!({"runtimes": {"foo": {"path": "/bin/true"}}}),
+                "26.1",
+                &[],
+            ),
+            (json!({"features": {"anything": true}}), "20.10", &[]),
+            (json!({"builder": {"gc": {}}}), "20.10", &[]),
+            (
+                json!({"proxies": {"http-proxy": "x"}}),
+                "20.10",
+                &["http-proxy"],
+            ),
+            (json!({"proxies": {"http-proxy": "x"}}), "23.0", &[]),
+            (json!({"proxies": {"bogus": 1}}), "26.1", &["bogus"]),
+            (json!({"proxies": "x"}), "26.1", &["proxies"]),
+            (json!({"proxies": null}), "26.1", &["proxies"]),
+            // default-network-opts is flattened before 24.0 (where it is unknown anyway), and
+            // "bridge" is a flag name.
+            (
+                json!({"default-network-opts": {"overlay": {}}}),
+                "23.0",
+                &["overlay"],
+            ),
+            (json!({"default-network-opts": {"bridge": {}}}), "23.0", &[]),
+            (json!({"default-network-opts": {"bridge": {}}}), "24.0", &[]),
+            (json!({"nri-opts": {"enable": true}}), "29.1", &["enable"]),
+            (json!({"nri-opts": {"enable": true}}), "29.2", &[]),
+            (
+                json!({"storage_driver": "overlay2"}),
+                "26.1",
+                &["storage_driver"],
+            ),
+            (json!({"validate": true}), "20.10", &["validate"]),
+        ];
+        for (file, e, want) in cases {
+            let got = dockerd_unknown_keys(&obj(file.clone()), ev(e), LINUX);
+            assert_eq!(got, *want, "{file} on {e}");
+        }
+        assert_eq!(
+            dockerd_unknown_keys_message(&obj(json!({"x": 1})), ev("26.1"), LINUX).as_deref(),
+            Some("the following directives don't match any configuration option: x")
+        );
+    }
+
+    #[test]
+    fn type_errors_in_dockerds_words() {
+        // Upstream builds: Go 1.19 .. 1.23 up to 28.1, Go 1.24+ from 28.2.
+        let cases: &[(&str, Value, &str, Option<&str>)] = &[
+            (
+                "insecure-registries",
+                json!("10.0.0.1:5000"),
+                "20.10",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.insecure-registries of type []string",
+                ),
+            ),
+            (
+                "insecure-registries",
+                json!("10.0.0.1:5000"),
+                "29.7",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.CommonConfig.ServiceOptions.insecure-registries of type []string",
+                ),
+            ),
+            (
+                "registry-mirrors",
+                json!([1]),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal number into Go struct field Config.registry-mirrors of type string",
+                ),
+            ),
+            (
+                "insecure-registries",
+                json!({"a": 1}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal object into Go struct field Config.insecure-registries of type []string",
+                ),
+            ),
+            (
+                "max-concurrent-downloads",
+                json!(1.5),
+                "20.10",
+                Some(
+                    "json: cannot unmarshal number 1.5 into Go struct field Config.max-concurrent-downloads of type int",
+                ),
+            ),
+            (
+                "max-concurrent-downloads",
+                json!("3"),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.max-concurrent-downloads of type int",
+                ),
+            ),
+            ("max-concurrent-downloads", json!(null), "26.1", None),
+            (
+                "debug",
+                json!("true"),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.debug of type bool",
+                ),
+            ),
+            (
+                "debug",
+                json!(1),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal number into Go struct field Config.debug of type bool",
+                ),
+            ),
+            (
+                "tls",
+                json!("yes"),
+                "26.1",
+                Some("json: cannot unmarshal string into Go struct field Config.tls of type bool"),
+            ),
+            (
+                "group",
+                json!(5),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal number into Go struct field Config.group of type string",
+                ),
+            ),
+            (
+                "icc",
+                json!("false"),
+                "26.1",
+                Some("json: cannot unmarshal string into Go struct field Config.icc of type bool"),
+            ),
+            (
+                "log-opts",
+                json!({"max-size": 1}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal number into Go struct field Config.log-opts of type string",
+                ),
+            ),
+            (
+                "log-opts",
+                json!(["a"]),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal array into Go struct field Config.log-opts of type map[string]string",
+                ),
+            ),
+            (
+                "features",
+                json!({"buildkit": "yes"}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.features of type bool",
+                ),
+            ),
+            (
+                "proxies",
+                json!({"http-proxy": 1}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal number into Go struct field Proxies.proxies.http-proxy of type string",
+                ),
+            ),
+            (
+                "proxies",
+                json!({"http-proxy": 1}),
+                "29.7",
+                Some(
+                    "json: cannot unmarshal number into Go struct field Proxies.CommonConfig.proxies.http-proxy of type string",
+                ),
+            ),
+            (
+                "default-ulimits",
+                json!({"nofile": "x"}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.default-ulimits of type units.Ulimit",
+                ),
+            ),
+            (
+                "default-ulimits",
+                json!({"nofile": {"Name": "nofile", "Hard": "a"}}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Ulimit.default-ulimits.Hard of type int64",
+                ),
+            ),
+            (
+                "runtimes",
+                json!({"x": {"path": 1}}),
+                "20.10",
+                Some(
+                    "json: cannot unmarshal number into Go struct field Runtime.runtimes.path of type string",
+                ),
+            ),
+            (
+                "runtimes",
+                json!({"x": "str"}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.runtimes of type system.Runtime",
+                ),
+            ),
+            (
+                "builder",
+                json!({"gc": {"enabled": "yes"}}),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field BuilderGCConfig.builder.GC.Enabled of type bool",
+                ),
+            ),
+            (
+                "default-shm-size",
+                json!(64),
+                "26.1",
+                Some("invalid size: \"64\""),
+            ),
+            (
+                "default-shm-size",
+                json!(null),
+                "20.10",
+                Some("invalid size: \"null\""),
+            ),
+            (
+                "default-shm-size",
+                json!("64x"),
+                "26.1",
+                Some("invalid suffix: 'x'"),
+            ),
+            ("default-shm-size", json!("64m"), "26.1", None),
+            (
+                "ip",
+                json!("1.2.3"),
+                "26.1",
+                Some("invalid IP address: 1.2.3"),
+            ),
+            (
+                "ip",
+                json!(5),
+                "26.1",
+                Some("json: cannot unmarshal number into Go struct field Config.ip of type net.IP"),
+            ),
+            ("ip", json!(""), "26.1", None),
+            (
+                "dns",
+                json!(["nope"]),
+                "26.1",
+                Some("invalid IP address: nope"),
+            ),
+            ("dns", json!(["nope"]), "24.0", None), // []string: Validate checks it
+            (
+                "dns",
+                json!(["nope"]),
+                "29.7",
+                Some("ParseAddr(\"nope\"): unable to parse IP"),
+            ),
+            (
+                "dns",
+                json!(["1.2.3"]),
+                "29.7",
+                Some("ParseAddr(\"1.2.3\"): IPv4 address too short"),
+            ),
+            (
+                "dns",
+                json!("8.8.8.8"),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.dns of type []net.IP",
+                ),
+            ),
+            (
+                "default-address-pools",
+                json!("x"),
+                "26.1",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.default-address-pools of type []*ipamutils.NetworkToSplit",
+                ),
+            ),
+            (
+                "default-address-pools",
+                json!([{"base": "10.0.0.0/8", "size": "24"}]),
+                "20.10",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.default-address-pools of type int",
+                ),
+            ),
+            (
+                "default-address-pools",
+                json!([{"base": "10.0.0.0/8", "size": "24"}]),
+                "29.7",
+                Some(
+                    "json: cannot unmarshal string into Go struct field Config.CommonConfig.NetworkConfig.default-address-pools.size of type int",
+                ),
+            ),
+            (
+                "nri-opts",
+                json!({"bogus": 1}),
+                "29.7",
+                Some("json: unknown field \"bogus\""),
+            ),
+            ("mtu", json!(-5), "26.1", None),
+            ("registry-mirror", json!(5), "26.1", None), // no field: ignored
+        ];
+        for (key, value, e, want) in cases {
+            assert_eq!(
+                type_error(key, value, ev(e), LINUX).as_deref(),
+                *want,
+                "{key}={value} on {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn type_errors_of_debian_builds() {
+        // Seen on Debian 12's 20.10.24 and Debian 13's 26.1.5.
+        let b26 = Build::DEBIAN_13_26_1;
+        let cases: &[(&str, Value, Build, &str, &str)] = &[
+            (
+                "max-concurrent-downloads",
+                json!(1.5),
+                b26,
+                "26.1",
+                "json: cannot unmarshal number 1.5 into Go struct field Config.CommonConfig.max-concurrent-downloads of type int",
+            ),
+            (
+                "mtu",
+                json!("x"),
+                b26,
+                "26.1",
+                "json: cannot unmarshal string into Go struct field Config.CommonConfig.BridgeConfig.DefaultBridgeConfig.mtu of type int",
+            ),
+            (
+                "default-address-pools",
+                json!([{"size": "24"}]),
+                b26,
+                "26.1",
+                "json: cannot unmarshal string into Go struct field Config.CommonConfig.NetworkConfig.default-address-pools.size of type int",
+            ),
+            (
+                "default-shm-size",
+                json!("64x"),
+                b26,
+                "26.1",
+                "invalid size: '64x'",
+            ),
+            (
+                "default-shm-size",
+                json!("64x"),
+                Build::DEBIAN_12_20_10,
+                "20.10",
+                "invalid size: '64x'",
+            ),
+            (
+                "runtimes",
+                json!({"x": {"path": 1}}),
+                b26,
+                "26.1",
+                "json: cannot unmarshal number into Go struct field Runtime.runtimes.path of type string",
+            ),
+        ];
+        for (key, value, build, e, want) in cases {
+            assert_eq!(
+                type_error_for_build(key, value, ev(e), LINUX, *build).as_deref(),
+                Some(*want),
+                "{key}={value}"
+            );
+        }
+        // The first type error is kept, but a custom decoder's error stops decoding and wins.
+        let entries = [
+            ("tls", json!("x")),
+            ("ip", json!("bad")),
+            ("debug", json!("y")),
+        ];
+        assert_eq!(
+            first_decode_error(entries.iter().map(|(k, v)| (*k, v)), ev("26.1"), LINUX, b26)
+                .as_deref(),
+            Some("invalid IP address: bad")
+        );
+        let dup = [("debug", json!("x")), ("debug", json!(true))];
+        assert_eq!(
+            first_decode_error(
+                dup.iter().map(|(k, v)| (*k, v)),
+                ev("20.10"),
+                LINUX,
+                Build::DEBIAN_12_20_10
+            )
+            .as_deref(),
+            Some("json: cannot unmarshal string into Go struct field Config.debug of type bool")
+        );
+    }
+
+    #[test]
+    fn validate_errors_in_dockerds_words() {
+        let cases: &[(Value, &str, &[&str])] = &[
+            (
+                json!({"max-concurrent-downloads": -1}),
+                "26.1",
+                &["invalid max concurrent downloads: -1"],
+            ),
+            (
+                json!({"max-download-attempts": 0}),
+                "20.10",
+                &["invalid max download attempts: 0"],
+            ),
+            (json!({"max-download-attempts": 0}), "23.0", &[]),
+            (json!({"mtu": -5}), "20.10", &[]),
+            (json!({"mtu": -5}), "26.1", &["invalid default MTU: -5"]),
+            (
+                json!({"log-level": "verbose"}),
+                "26.1",
+                &["invalid logging level: verbose"],
+            ),
+            (json!({"log-level": "warning"}), "24.0", &[]),
+            (
+                json!({"log-level": "warning"}),
+                "25.0",
+                &["invalid logging level: warning"],
+            ),
+            (json!({"log-level": "DEBUG"}), "26.1", &[]),
+            (
+                json!({"log-level": "verbose"}),
+                "20.10",
+                &["unable to parse logging level: verbose"],
+            ),
+            (
+                json!({"log-format": "xml"}),
+                "26.1",
+                &["invalid log format: xml"],
+            ),
+            (
+                json!({"dns": ["nope"]}),
+                "20.10",
+                &["nope is not an ip address"],
+            ),
+            (
+                json!({"dns-search": ["-bad-"]}),
+                "26.1",
+                &["-bad- is not a valid domain"],
+            ),
+            (
+                json!({"dns-search": ["123"]}),
+                "26.1",
+                &["123 is not a valid domain"],
+            ),
+            (
+                json!({"dns-search": ["example.com.", ":a.:b", "."]}),
+                "26.1",
+                &[],
+            ),
+            (
+                json!({"labels": ["nokey"]}),
+                "26.1",
+                &["bad attribute format: nokey"],
+            ),
+            (
+                json!({"labels": ["com.docker.x=1"]}),
+                "26.1",
+                &[
+                    "label com.docker.x=1 is not allowed: the namespaces com.docker.*, io.docker.*, and org.dockerproject.* are reserved for internal use",
+                ],
+            ),
+            (
+                json!({"graph": "/x", "data-root": "/y"}),
+                "20.10",
+                &["cannot specify both \"graph\" and \"data-root\" config file options"],
+            ),
+            (
+                json!({"graph": "/x"}),
+                "23.0",
+                &["the \"graph\" config file option is deprecated; use \"data-root\" instead"],
+            ),
+            (
+                json!({"runtimes": {"runc": {"path": "/usr/bin/runc"}}}),
+                "20.10",
+                &["runtime name 'runc' is reserved"],
+            ),
+            (
+                json!({"default-runtime": "foo"}),
+                "20.10",
+                &["specified default runtime 'foo' does not exist"],
+            ),
+            (
+                json!({"default-runtime": "io.containerd.kata.v2"}),
+                "23.0",
+                &[],
+            ),
+            (
+                json!({"default-ipc-mode": "weird"}),
+                "20.10",
+                &["default IPC mode setting (weird) is invalid; use \"shareable\" or \"private\""],
+            ),
+            (
+                json!({"default-ipc-mode": "host"}),
+                "26.1",
+                &[
+                    "IPC mode \"host\" is not supported as default value; use \"shareable\" or \"private\"",
+                ],
+            ),
+            (
+                json!({"default-cgroupns-mode": "x"}),
+                "26.1",
+                &["default cgroup namespace mode (x) is invalid; use \"host\" or \"private\""],
+            ),
+            (
+                json!({"default-cgroupns-mode": "x"}),
+                "28.0",
+                &["invalid default cgroup namespace (x): use \"host\" or \"private\""],
+            ),
+            (
+                json!({"hosts": ["ftp://x"]}),
+                "26.1",
+                &["invalid bind address (ftp://x): unsupported proto 'ftp'"],
+            ),
+            (
+                json!({"cluster-store": "consul://x"}),
+                "23.0",
+                &[
+                    "Host-discovery and overlay networks with external k/v stores are deprecated. The 'cluster-advertise', 'cluster-store', and 'cluster-store-opt' options have been removed",
+                ],
+            ),
+            (
+                json!({"oom-score-adjust": -500}),
+                "25.0",
+                &[
+                    "DEPRECATED: The \"oom-score-adjust\" config parameter and the dockerd \"--oom-score-adjust\" options have been removed.",
+                ],
+            ),
+            (
+                json!({"api-cors-header": "*"}),
+                "28.0",
+                &[
+                    "DEPRECATED: The \"api-cors-header\" config parameter and the dockerd \"--api-cors-header\" option have been removed; use a reverse proxy if you need CORS headers",
+                ],
+            ),
+            (
+                json!({"userland-proxy-path": "docker-proxy"}),
+                "26.1",
+                &["invalid userland-proxy-path: must be an absolute path: docker-proxy"],
+            ),
+            (
+                json!({"userland-proxy": false, "userland-proxy-path": "rel"}),
+                "26.1",
+                &[],
+            ),
+            (
+                json!({"fixed-cidr-v6": "10.0.0.0/8"}),
+                "26.1",
+                &["invalid fixed-cidr-v6: fixed-cidr-v6 is not an IPv6 subnet"],
+            ),
+            (
+                json!({"fixed-cidr-v6": "nope"}),
+                "26.1",
+                &["invalid fixed-cidr-v6: invalid CIDR address: nope"],
+            ),
+            (
+                json!({"features": {"windows-dns-proxy": true}}),
+                "26.1",
+                &["feature option 'windows-dns-proxy' is only available on Windows"],
+            ),
+            (
+                json!({"exec-opts": ["foo"]}),
+                "28.0",
+                &["invalid exec-opt (foo): must be formatted 'opt=value'"],
+            ),
+            (
+                json!({"exec-opts": ["isolation=hyperv"]}),
+                "28.0",
+                &[
+                    "invalid exec-opt (isolation=hyperv): option 'isolation' is only supported on windows",
+                ],
+            ),
+            (
+                json!({"exec-opts": ["native.cgroupdriver=systemd"]}),
+                "29.7",
+                &[],
+            ),
+            (
+                json!({"network-diagnostic-port": 70000}),
+                "28.0",
+                &["invalid network-diagnostic-port (70000): value must be between 0 and 65535"],
+            ),
+            (
+                json!({"default-stop-timeout": -1}),
+                "29.7",
+                &["invalid default stop timeout: -1"],
+            ),
+            (
+                json!({"firewall-backend": "pf"}),
+                "29.0",
+                &["invalid firewall-backend: allowed values are \"iptables\" and \"nftables\""],
+            ),
+            (
+                json!({"bridge-accept-fwmark": "x"}),
+                "29.0",
+                &[
+                    "invalid bridge-accept-fwmark: invalid firewall mark \"x\": strconv.ParseUint: parsing \"x\": invalid syntax",
+                ],
+            ),
+            (json!({"bridge-accept-fwmark": "0x10/0xff"}), "29.0", &[]),
+            (
+                json!({"host-gateway-ip": "1.2.3.4", "host-gateway-ips": ["1.2.3.5"]}),
+                "28.0",
+                &[
+                    "host-gateway-ip and host-gateway-ips must not both be specified in the config file",
+                ],
+            ),
+            (
+                json!({"host-gateway-ips": ["1.2.3.4", "1.2.3.5"]}),
+                "28.0",
+                &["only one IPv4 host gateway IP address can be specified"],
+            ),
+            (
+                json!({"features": {"embedded-containerd": true}, "cri-containerd": true}),
+                "29.7",
+                &[
+                    "conflicting options: cannot use the \"embedded-containerd\" feature and CRI support (--cri-containerd) at the same time",
+                ],
+            ),
+            (
+                json!({"insecure-registries": ["x"], "debug": true}),
+                "29.7",
+                &[],
+            ),
+        ];
+        for (file, e, want) in cases {
+            let got = dockerd_validate_errors(&obj(file.clone()), ev(e), LINUX);
+            assert_eq!(got, *want, "{file} on {e}");
+        }
+        // Runtime checks moved to daemon start in 25.0: `dockerd --validate` passes them.
+        let late = dockerd_checks(&obj(json!({"runtimes": {"x": {}}})), ev("26.1"), LINUX);
+        assert_eq!(late.len(), 1);
+        assert_eq!(late.first().map(|c| c.stage), Some(CheckStage::Start));
+        assert_eq!(
+            late.first().map(|c| c.message.as_str()),
+            Some("runtime x: either a runtimeType or a path must be configured")
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("insecure-registires", Some("insecure-registries")),
+            ("registry-mirror", Some("registry-mirrors")),
+            ("debgu", Some("debug")),
+            ("graph", Some("data-root")),
+            ("storage_driver", Some("storage-driver")),
+            ("log-opt", Some("log-opts")),
+            ("insecure-registry", Some("insecure-registries")),
+            ("Insecure-Registries", Some("insecure-registries")),
+            ("registry-mirrros", Some("registry-mirrors")),
+            ("regsitry-mirrors", Some("registry-mirrors")),
+            ("http-proxy", Some("proxies")),
+            ("labels", None),
+            ("xyzzy-plugh", None),
+            ("", None),
+        ];
+        for (name, want) in cases {
+            assert_eq!(suggest(name), *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn sizes_as_go_units_parses_them() {
+        for (s, v05, v04) in [
+            ("64m", Ok(64 << 20), Ok(64 << 20)),
+            ("1GiB", Ok(1 << 30), Ok(1 << 30)),
+            ("64 MB", Ok(64 << 20), Ok(64 << 20)),
+            ("64mi", Err("invalid suffix: 'mi'"), Ok(64 << 20)),
+            ("1e3", Ok(1000), Err("invalid size: '1e3'")),
+            ("-1", Err("invalid size: '-1'"), Err("invalid size: '-1'")),
+            (
+                "64x",
+                Err("invalid suffix: 'x'"),
+                Err("invalid size: '64x'"),
+            ),
+        ] {
+            assert_eq!(parse_ram_size(s), v05.map_err(str::to_string), "v0.5 {s}");
+            assert_eq!(
+                parse_ram_size_v04(s),
+                v04.map_err(str::to_string),
+                "v0.4 {s}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_panic_on_odd_input() {
+        let odd = json!({
+            "": {"": null}, "dns": [null, 1, "::1%"], "hosts": [""], "labels": [""],
+            "default-shm-size": "\u{0}", "bridge-accept-fwmark": "/", "fixed-cidr-v6": "/",
+            "dns-search": [":::", ".", "a..b", "\t"], "runtimes": {"": null},
+            "host-gateway-ips": ["", "::ffff:1.2.3.4"], "exec-opts": ["=", "a="],
+        });
+        let file = obj(odd);
+        for e in all_minors() {
+            for p in [LINUX, WINDOWS] {
+                let _ = dockerd_unknown_keys(&file, e, p);
+                let _ = dockerd_checks(&file, e, p);
+                for (k, val) in &file {
+                    let _ = type_error(k, val, e, p);
+                }
+            }
+        }
+        for s in ["", "é", "ééééééééééééééééééé", "a-b_c d"] {
+            let _ = suggest(s);
+        }
+    }
 }
