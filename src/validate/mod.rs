@@ -1,1 +1,2 @@
 //! Validation of daemon.json against dockerd's rules, by engine version and platform.
+pub mod keys;
