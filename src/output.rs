@@ -9,35 +9,19 @@ pub fn unified_diff(path: &str, old: Option<&str>, new: Option<&str>) -> String 
     if old == new {
         return String::new();
     }
-    let from = if old.is_some() {
-        format!("a{}", absolute_label(path))
-    } else {
-        "/dev/null".to_string()
-    };
-    let to = if new.is_some() {
-        format!("b{}", absolute_label(path))
-    } else {
-        "/dev/null".to_string()
-    };
+    let from = if old.is_some() { path } else { "/dev/null" };
+    let to = if new.is_some() { path } else { "/dev/null" };
     let diff = TextDiff::from_lines(a, b);
     let mut out = diff
         .unified_diff()
         .context_radius(3)
-        .header(&from, &to)
+        .header(from, to)
         .missing_newline_hint(true)
         .to_string();
     if !out.ends_with('\n') && !out.is_empty() {
         out.push('\n');
     }
     out
-}
-
-fn absolute_label(path: &str) -> String {
-    if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    }
 }
 
 /// Colour a unified diff for a terminal: removed lines red, added green, hunk headers cyan.
@@ -127,7 +111,7 @@ mod tests {
         );
         assert!(d.contains("+{\n+}\n"));
         let d = unified_diff("d.json", Some("a\nb\n"), Some("a\nc\n"));
-        assert!(d.contains("--- a/d.json\n+++ b/d.json\n"), "{d}");
+        assert!(d.contains("--- d.json\n+++ d.json\n"), "{d}");
         assert!(d.contains("-b\n+c\n"), "{d}");
         assert_eq!(unified_diff("d.json", Some("a\n"), Some("a\n")), "");
     }

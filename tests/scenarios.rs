@@ -4,7 +4,8 @@
 //! - `args`: the command line after `dockcfg` (shell words); `[ROOT]` is the case's temp root
 //! - `in/`: the files before (copied into the temp root); may be missing (empty root)
 //! - `out/`: the files expected after; when missing, the files must be byte-identical to `in/`
-//! - `stdout`, `stderr`: the expected output, with the temp root written as `[ROOT]`
+//! - `stdout`, `stderr`: the expected output, with the temp root written as `[ROOT]` and the
+//!   state folder (backups) as `[STATE]`
 //! - `code`: the expected exit code (0 when missing)
 //! - `setup` (optional): `mode PATH OCTAL` or `symlink PATH TARGET` lines applied after copying
 //! - `before` (optional): extra commands (one per line, shell words) run first, e.g. to make a backup for undo
@@ -72,7 +73,10 @@ fn write_tree(dir: &Path, files: &BTreeMap<String, Vec<u8>>) {
     for (rel, bytes) in files {
         let dst = dir.join(rel);
         fs::create_dir_all(dst.parent().expect("parent")).expect("mkdir");
-        fs::write(&dst, bytes).expect("write");
+        match std::str::from_utf8(bytes).ok().and_then(|s| s.strip_prefix("-> ")) {
+            Some(t) => std::os::unix::fs::symlink(t, &dst).expect("symlink"),
+            None => fs::write(&dst, bytes).expect("write"),
+        }
     }
 }
 
@@ -124,7 +128,15 @@ fn run_case(case: &Path, bless: bool) -> Result<(), String> {
     let before = snapshot(&root);
     let o = run_dockcfg(&root, &state, args.trim());
     let root_s = root.display().to_string();
-    let clean = |b: &[u8]| String::from_utf8_lossy(b).replace(&root_s, "[ROOT]");
+    let state_s = state.display().to_string();
+    // Backup folders are named after the file's path with `/` written as `-`.
+    let root_key = root_s.trim_start_matches('/').replace('/', "-");
+    let clean = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .replace(&state_s, "[STATE]")
+            .replace(&root_s, "[ROOT]")
+            .replace(&root_key, "[ROOT]")
+    };
     let (stdout, stderr) = (clean(&o.stdout), clean(&o.stderr));
     let code = o.status.code().unwrap_or(-1);
     let after = snapshot(&root);
