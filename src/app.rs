@@ -107,7 +107,9 @@ fn change_list(
         None
     } else {
         Some(file.lock_with(crate::store::LOCK_TIMEOUT, || {
-            msgs.info(&format!("waiting for another dockcfg run on {path} to finish..."))
+            msgs.info(&format!(
+                "waiting for another dockcfg run on {path} to finish..."
+            ))
         })?)
     };
     let bytes = file.read()?;
@@ -240,11 +242,15 @@ fn undo(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Exit> {
         msgs.note(&format!("the content before this undo is kept in {k}"));
     }
     if written {
-        msgs.info(&format!("restored {path} as it was before dockcfg's last change"));
+        msgs.info(&format!(
+            "restored {path} as it was before dockcfg's last change"
+        ));
     } else if settings.dry_run {
         msgs.info(&format!("dry run: {path} was not changed"));
     } else {
-        msgs.info(&format!("{path} already holds the content before dockcfg's last change"));
+        msgs.info(&format!(
+            "{path} already holds the content before dockcfg's last change"
+        ));
     }
     Ok(Exit::Done)
 }

@@ -73,7 +73,10 @@ fn write_tree(dir: &Path, files: &BTreeMap<String, Vec<u8>>) {
     for (rel, bytes) in files {
         let dst = dir.join(rel);
         fs::create_dir_all(dst.parent().expect("parent")).expect("mkdir");
-        match std::str::from_utf8(bytes).ok().and_then(|s| s.strip_prefix("-> ")) {
+        match std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| s.strip_prefix("-> "))
+        {
             Some(t) => std::os::unix::fs::symlink(t, &dst).expect("symlink"),
             None => fs::write(&dst, bytes).expect("write"),
         }
