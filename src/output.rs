@@ -106,7 +106,7 @@ mod tests {
     fn diff_of_a_new_file_and_of_a_change() {
         let d = unified_diff("/etc/docker/daemon.json", None, Some("{\n}\n"));
         assert!(
-            d.starts_with("--- /dev/null\n+++ b/etc/docker/daemon.json\n"),
+            d.starts_with("--- /dev/null\n+++ /etc/docker/daemon.json\n"),
             "{d}"
         );
         assert!(d.contains("+{\n+}\n"));
