@@ -60,13 +60,21 @@ pub struct Inputs {
     pub warnings: Vec<String>,
 }
 
+/// An address error as a usage error, its help on a line of its own.
+fn usage(e: registry::AddrError) -> UsageError {
+    match &e.help {
+        Some(h) => UsageError(format!("{e}\nhelp: {h}")),
+        None => UsageError(e.to_string()),
+    }
+}
+
 /// Normalise what the user typed for `add`: every entry must be valid (else exit 2, naming it).
 pub fn inputs_for_add(key: RegistryKey, raw: &[String], force: bool) -> Result<Inputs, UsageError> {
     let mut out = Inputs::default();
     for r in raw {
         match key {
             RegistryKey::Insecure => {
-                let i = registry::parse_insecure(r).map_err(|e| UsageError(e.to_string()))?;
+                let i = registry::parse_insecure(r).map_err(usage)?;
                 if i.covers_everything() && !force {
                     return Err(UsageError(format!(
                         "{:?} makes every registry insecure (TLS off for all of them, Docker Hub \
@@ -82,7 +90,7 @@ pub fn inputs_for_add(key: RegistryKey, raw: &[String], force: bool) -> Result<I
                 });
             }
             RegistryKey::Mirrors => {
-                let m = registry::parse_mirror(r).map_err(|e| UsageError(e.to_string()))?;
+                let m = registry::parse_mirror(r).map_err(usage)?;
                 out.notes.extend(m.notes.iter().cloned());
                 if m.has_path {
                     out.warnings.push(format!(
