@@ -10,6 +10,7 @@ pub mod diag;
 pub mod edit;
 pub mod env;
 pub mod exit;
+pub mod host;
 pub mod opts_file;
 pub mod output;
 pub mod registry;
