@@ -3,8 +3,8 @@
 //! The core (parse, edit, validate, render, diff) is pure; files and processes are touched only
 //! by `store` (files) and, later, the command runner.
 
-pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod daemon_json;
 pub mod diag;
 pub mod edit;
@@ -14,6 +14,7 @@ pub mod host;
 pub mod opts_file;
 pub mod output;
 pub mod registry;
+pub mod runner;
 pub mod settings;
 pub mod store;
 pub mod validate;

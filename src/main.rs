@@ -8,7 +8,7 @@ fn main() {
     // clap prints usage errors itself and exits with 2 (help and version with 0).
     let cli = dockcfg::cli::Cli::parse();
     let settings = dockcfg::settings::Settings::from_cli(cli, &env);
-    let code = match dockcfg::app::run(&settings, &env) {
+    let code = match dockcfg::commands::run(&settings, &env) {
         Ok(exit) => exit,
         Err(err) => {
             if let Some(file_err) = err.downcast_ref::<FileError>() {
