@@ -21,6 +21,7 @@ pub mod dockerd;
 pub mod http;
 pub mod image;
 pub mod netns;
+pub mod nspawn;
 pub mod prereq;
 pub mod process;
 pub mod registry;
