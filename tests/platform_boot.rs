@@ -393,6 +393,41 @@ fn systemd_facts() {
     t.lap("reset-failed + restart: active again");
 }
 
+/// A seeded daemon.json dockerd refuses: with `no_docker_wait` the container still boots, docker.service
+/// ends `failed` (systemd `degraded`) and its journal says why.
+#[test]
+fn systemd_boots_with_a_refused_config() {
+    let Some(tree) = Tree::systemd() else { return };
+    let mut t = Timer::start("refused-config");
+    let c = Container::boot(
+        &tree,
+        BootOpts::new()
+            .file("/etc/docker/daemon.json", "{\"bridge\": \"none\",,}\n")
+            .no_docker_wait(),
+    )
+    .expect("boot");
+    t.lap("boot");
+    // Boot can end while docker.service is still in its auto-restart loop; it fails a moment later.
+    let failed = support::wait_until(WAIT, Duration::from_millis(50), || {
+        (c.systemctl_show("docker", "ActiveState").ok()? == "failed").then_some(())
+    });
+    assert!(failed.is_some(), "docker.service did not end up failed");
+    let state = c.exec(&["systemctl", "is-system-running"]);
+    assert_eq!(
+        (state.status.code(), text(&state).trim()),
+        (Some(1), "degraded")
+    );
+    assert!(!c.docker_ping());
+    assert!(
+        c.journal("docker").contains(
+            "unable to configure the Docker daemon with file /etc/docker/daemon.json: \
+             invalid character ',' looking for beginning of object key string"
+        ),
+        "{}",
+        c.journal("docker")
+    );
+}
+
 /// What OpenRC (docker.io's LSB script) does when dockerd refuses its config: `restart` answers 0 and prints
 /// success, dockerd dies a moment later; only `status` (exit 1: dead, pidfile left) or the log tell.
 #[test]

@@ -159,12 +159,12 @@ impl Tree {
             .output()
             .map_err(|e| format!("running {}: {e}", script.display()))?;
         if !out.status.success() {
-            return Err(format!(
-                "the {} tree ({}): {}",
-                init.tree_name(),
-                String::from_utf8_lossy(&out.stdout).trim(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
+            let why: Vec<String> = [&out.stdout, &out.stderr]
+                .iter()
+                .map(|b| String::from_utf8_lossy(b).trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            return Err(format!("the {} tree: {}", init.tree_name(), why.join("; ")));
         }
         Ok(Self { init, path })
     }
@@ -292,28 +292,15 @@ impl Container {
         let seed = dir.path().join("seed");
         write_seed(&seed, &opts.files)?;
         let cgroups = make_cgroups(&name)?;
-        let mut cmd = Command::new("systemd-nspawn");
-        cmd.args(nspawn_args(tree, &name, &seed, &opts.binds)?)
-            .stdin(Stdio::null());
-        let console =
-            File::create(dir.path().join("console.log")).context("creating console.log")?;
-        cmd.stdout(console.try_clone()?).stderr(console);
-        let procs = open_cgroup_procs(&cgroups)?;
-        // SAFETY: between fork and exec only setsid(2) and write(2) on already-open files: async-signal-safe,
-        // no allocation. Moving itself into the container's own cgroups before exec means nspawn makes its
-        // payload/supervisor cgroups there, not next to those of other containers.
-        unsafe {
-            cmd.pre_exec(move || {
-                nix::unistd::setsid().map_err(std::io::Error::from)?;
-                for f in &procs {
-                    nix::unistd::write(f, b"0").map_err(std::io::Error::from)?;
-                }
-                Ok(())
-            });
-        }
-        let child = process::spawn_tied(&mut cmd).with_context(|| {
-            format!("starting systemd-nspawn for {name} (in cgroups {cgroups:?})")
-        })?;
+        let log = dir.path().join("console.log");
+        let child = match spawn_nspawn(nspawn_args(tree, &name, &seed, &opts.binds), &log, &cgroups)
+        {
+            Ok(child) => child,
+            Err(e) => {
+                remove_cgroups(&cgroups);
+                return Err(e.context(format!("starting systemd-nspawn for {name}")));
+            }
+        };
         let mut c = Self {
             init: tree.init,
             name,
@@ -718,6 +705,28 @@ impl Drop for Container {
         }
         // TempDir removes the seed folder and console log right after this.
     }
+}
+
+/// Starts systemd-nspawn with `args` (stdout and stderr to `log`), moved into `cgroups` before it runs.
+fn spawn_nspawn(args: Result<Vec<String>>, log: &Path, cgroups: &[PathBuf]) -> Result<Child> {
+    let mut cmd = Command::new("systemd-nspawn");
+    cmd.args(args?).stdin(Stdio::null());
+    let console = File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    cmd.stdout(console.try_clone()?).stderr(console);
+    let procs = open_cgroup_procs(cgroups)?;
+    // SAFETY: between fork and exec only setsid(2) and write(2) on already-open files: async-signal-safe, no
+    // allocation. Moving itself into the container's own cgroups before exec means nspawn makes its
+    // payload/supervisor cgroups there, not next to those of other containers.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::unistd::setsid().map_err(std::io::Error::from)?;
+            for f in &procs {
+                nix::unistd::write(f, b"0").map_err(std::io::Error::from)?;
+            }
+            Ok(())
+        });
+    }
+    Ok(process::spawn_tied(&mut cmd)?)
 }
 
 /// nspawn's command line for booting `tree` as machine `name`.
