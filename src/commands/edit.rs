@@ -99,11 +99,14 @@ pub(super) fn change_list(
         }
     }
     let added: Vec<&String> = match &settings.action {
-        Action::Add { .. } if changed => result
-            .values
-            .iter()
-            .filter(|v| !current.values.contains(v))
-            .collect(),
+        Action::Add { .. } if changed => {
+            let before: std::collections::HashSet<&String> = current.values.iter().collect();
+            result
+                .values
+                .iter()
+                .filter(|v| !before.contains(v))
+                .collect()
+        }
         _ => Vec::new(),
     };
     if settings.json {
