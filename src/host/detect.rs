@@ -140,7 +140,12 @@ fn client_host(hosts: &[String]) -> Option<String> {
         .iter()
         .find(|h| h.starts_with("unix://") || h.starts_with("npipe://"))
     {
-        return Some(h.clone());
+        // `-H unix://` and `-H npipe://` without a path mean the default socket or pipe.
+        return Some(match h.as_str() {
+            "unix://" => paths::DEFAULT_UNIX_HOST.to_string(),
+            "npipe://" => paths::WINDOWS_PIPE_HOST.to_string(),
+            _ => h.clone(),
+        });
     }
     if hosts.iter().any(|h| h.starts_with("fd://")) {
         return None;
@@ -550,21 +555,19 @@ impl Cx<'_> {
         } else {
             Reload::Command(CommandSpec::new(["systemctl", "reload", "docker"]))
         };
-        let rhel = unit
+        if unit
             .environment_files
             .iter()
-            .any(|e| e.path.starts_with("/etc/sysconfig"));
+            .any(|e| e.path.starts_with("/etc/sysconfig"))
+        {
+            self.note("RHEL/CentOS-style unit: flags also come from /etc/sysconfig/docker*");
+        }
         let version = self.version_from_packages();
         Finding {
             install: InstallType::Systemd,
             default_config: (
                 PathBuf::from(paths::ROOTFUL_DAEMON_JSON),
-                if rhel {
-                    "default for systemd (RHEL/CentOS package: flags also in /etc/sysconfig/docker)"
-                        .into()
-                } else {
-                    "default for systemd".into()
-                },
+                "default for systemd".into(),
             ),
             flag_sources,
             service: Service {
@@ -706,6 +709,17 @@ impl Cx<'_> {
             }
         }
         for s in &sources {
+            let in_unit = matches!(s.origin, FlagOrigin::UnitExecStart | FlagOrigin::DropIn);
+            for f in s.flags.iter().filter(|f| {
+                in_unit && matches!(f.name.as_str(), "insecure-registry" | "registry-mirror")
+            }) {
+                self.note(format!(
+                    "--{} is set in the ExecStart of {}: dockcfg cannot edit it there, and the \
+                     engine refuses the same setting in daemon.json (`dockcfg migrate` moves it)",
+                    f.name,
+                    s.path.display()
+                ));
+            }
             if s.origin == FlagOrigin::OptsFile {
                 self.note(format!(
                     "{} feeds the unit's command line (EnvironmentFile): {}",
@@ -1268,6 +1282,13 @@ impl Cx<'_> {
                 path: PathBuf::from(r"HKLM\SYSTEM\CurrentControlSet\Services\docker"),
                 flags,
             });
+        }
+        let default_json = self.places.windows_daemon_json(None);
+        if data_root.is_some() && view.exists(&default_json) {
+            self.note(format!(
+                "{} exists but is not read: --data-root moves the config file",
+                default_json.display()
+            ));
         }
         let why = match &data_root {
             Some(r) => format!(

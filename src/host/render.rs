@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::host::{CommandSpec, DaemonFlag, Detected, FlagOrigin, FlagSource, LogSource, Reload};
+use crate::host::{
+    CommandSpec, DaemonFlag, Detected, FlagOrigin, FlagSource, InstallType, LogSource, Reload,
+};
 
 impl FlagOrigin {
     /// A stable short name for JSON: `opts-file`, `unit-exec-start`, `drop-in`, ...
@@ -173,7 +175,15 @@ impl Detected {
                 }
             ));
         }
-        out.push(format!("reload: {}", self.service.reload.describe()));
+        let desktop = matches!(
+            self.install,
+            InstallType::DesktopMac | InstallType::DesktopWindows | InstallType::WslDesktop
+        );
+        let reload = match (&self.service.reload, &self.daemon) {
+            (Reload::Unsupported, None) if !desktop => "no running dockerd to reload".to_string(),
+            (r, _) => r.describe(),
+        };
+        out.push(format!("reload: {reload}"));
         out.push(format!(
             "restart: {}",
             self.service

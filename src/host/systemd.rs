@@ -36,7 +36,7 @@ pub fn parse_unit(text: &str) -> Vec<Directive> {
             }
             match line.strip_suffix('\\') {
                 Some(part) => {
-                    acc.push_str(part);
+                    acc.push_str(part.trim_end());
                     acc.push(' ');
                     pending = Some((acc, start));
                 }
@@ -55,7 +55,7 @@ pub fn parse_unit(text: &str) -> Vec<Directive> {
             continue;
         }
         match line.strip_suffix('\\') {
-            Some(part) => pending = Some((format!("{part} "), line_no)),
+            Some(part) => pending = Some((format!("{} ", part.trim_end()), line_no)),
             None => push_directive(&mut out, &section, line, line_no),
         }
     }
@@ -464,7 +464,7 @@ mod tests {
                 (
                     s("Service"),
                     s("ExecStart"),
-                    s("/usr/bin/dockerd  -H fd://  --containerd=/run/c.sock"),
+                    s("/usr/bin/dockerd -H fd:// --containerd=/run/c.sock"),
                     6
                 ),
                 (
