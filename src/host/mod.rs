@@ -211,8 +211,22 @@ impl CommandSpec {
     }
 
     /// The command as one line (`systemctl reload docker`), for messages.
+    /// Words are quoted for a POSIX shell only when they need it (`'a b'`, not `'--x=y'`).
     pub fn line(&self) -> String {
-        shell_words::join(&self.argv)
+        self.argv
+            .iter()
+            .map(|w| {
+                let plain = !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+                if plain {
+                    w.clone()
+                } else {
+                    format!("'{}'", w.replace('\'', "'\\''"))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -273,4 +287,35 @@ pub struct Detected {
     pub version: Option<EngineVersion>,
     /// Lines explaining what was seen, for `dockcfg status`.
     pub evidence: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_quote_only_what_a_shell_needs() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["systemctl", "reload", "docker"],
+                "systemctl reload docker",
+            ),
+            (
+                &["dockerd", "--containerd=/run/c.sock", "-H", "unix:///x"],
+                "dockerd --containerd=/run/c.sock -H unix:///x",
+            ),
+            (
+                &["powershell", "-Command", "Restart-Service docker"],
+                "powershell -Command 'Restart-Service docker'",
+            ),
+            (&["a", "", "it's", r"D:\d"], r"a '' 'it'\''s' 'D:\d'"),
+        ];
+        for (argv, want) in cases {
+            assert_eq!(CommandSpec::new(argv.iter().copied()).line(), *want);
+        }
+        assert_eq!("macos".parse(), Ok(Os::Mac));
+        assert_eq!("Windows".parse(), Ok(Os::Windows));
+        assert!("bsd".parse::<Os>().is_err());
+        assert_eq!(Os::Linux.to_string(), "linux");
+    }
 }

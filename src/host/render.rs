@@ -150,7 +150,7 @@ impl Detected {
             Some(d) => out.push(format!(
                 "engine: dockerd pid {}: {}",
                 d.pid,
-                shell_words::join(&d.argv)
+                CommandSpec::new(d.argv.iter().map(String::as_str)).line()
             )),
             None => out.push("engine: no dockerd process seen".into()),
         }

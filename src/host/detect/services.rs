@@ -46,7 +46,7 @@ impl Cx<'_> {
                     "dockcfg cannot restart a dockerd that no service manager runs: stop pid {} \
                      and start it again with: {}",
                     d.pid,
-                    shell_words::join(&d.argv)
+                    CommandSpec::new(d.argv.iter().map(String::as_str)).line()
                 )
             },
         );
