@@ -3,11 +3,30 @@
 //!
 //! Detection is a pure function of a [`SystemView`] (files under `--root`, processes, the
 //! environment), so every install type can be laid out as a fixture tree and tested.
-//! This file holds the shared model; `detect` and the readers live in submodules.
+//! This file holds the shared model; the submodules hold the rest:
+//! - [`view`]: the [`SystemView`] type (what was seen); [`read`]: its thin reader (`SystemView::read`);
+//! - [`paths`]: where each platform keeps things, computed from the environment;
+//! - [`systemd`]: unit files, drop-ins, `ExecStart` and its `$VARIABLES`;
+//! - [`procs`]: `/proc/PID/cmdline` and dockerd's flags;
+//! - [`detect`]: the pure decision ([`detect()`], [`edit_target`]);
+//! - `render`: `Detected::to_json` and `Detected::describe` for `dockcfg status`.
 
+pub mod detect;
+pub mod paths;
+pub mod procs;
+pub mod read;
+mod render;
+pub mod systemd;
+pub mod view;
+
+use std::fmt;
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use crate::version::EngineVersion;
+
+pub use detect::{Overrides, detect, detect_with, edit_target};
+pub use view::{Process, SystemView};
 
 /// The operating system whose paths and services apply (`--platform` selects it in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,6 +34,49 @@ pub enum Os {
     Linux,
     Windows,
     Mac,
+}
+
+impl Os {
+    /// The system dockcfg was built for.
+    pub fn native() -> Os {
+        if cfg!(windows) {
+            Os::Windows
+        } else if cfg!(target_os = "macos") {
+            Os::Mac
+        } else {
+            Os::Linux
+        }
+    }
+
+    /// The name `--platform` takes: `linux`, `windows`, `mac`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Os::Linux => "linux",
+            Os::Windows => "windows",
+            Os::Mac => "mac",
+        }
+    }
+}
+
+impl fmt::Display for Os {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Os {
+    type Err = String;
+    /// `linux`, `windows` or `mac` (also `macos`, `darwin`), any case.
+    fn from_str(s: &str) -> Result<Os, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "linux" => Ok(Os::Linux),
+            "windows" => Ok(Os::Windows),
+            "mac" | "macos" | "darwin" => Ok(Os::Mac),
+            _ => Err(format!(
+                "unknown platform {s:?}: expected linux, windows or mac"
+            )),
+        }
+    }
 }
 
 /// How Docker is installed and managed on this machine.
@@ -44,6 +106,44 @@ pub enum InstallType {
     Unmanaged,
     /// No Docker engine found.
     None,
+}
+
+impl InstallType {
+    /// A stable short name, used in JSON output: `systemd`, `sysvinit`, `desktop-mac`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstallType::Systemd => "systemd",
+            InstallType::SysvInit => "sysvinit",
+            InstallType::Upstart => "upstart",
+            InstallType::OpenRc => "openrc",
+            InstallType::Snap => "snap",
+            InstallType::Rootless => "rootless",
+            InstallType::DesktopMac => "desktop-mac",
+            InstallType::DesktopWindows => "desktop-windows",
+            InstallType::WindowsServer => "windows-server",
+            InstallType::WslDesktop => "wsl-desktop",
+            InstallType::Unmanaged => "unmanaged",
+            InstallType::None => "none",
+        }
+    }
+
+    /// How the install is called in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            InstallType::Systemd => "systemd service docker.service",
+            InstallType::SysvInit => "sysvinit script /etc/init.d/docker",
+            InstallType::Upstart => "upstart job /etc/init/docker.conf",
+            InstallType::OpenRc => "OpenRC service docker",
+            InstallType::Snap => "snap package docker",
+            InstallType::Rootless => "rootless dockerd (user service)",
+            InstallType::DesktopMac => "Docker Desktop for Mac",
+            InstallType::DesktopWindows => "Docker Desktop for Windows",
+            InstallType::WindowsServer => "Windows Server docker service",
+            InstallType::WslDesktop => "WSL 2 using Docker Desktop's engine",
+            InstallType::Unmanaged => "dockerd started by hand",
+            InstallType::None => "no Docker engine found",
+        }
+    }
 }
 
 /// A dockerd flag as given on a command line or in DOCKER_OPTS: long name without dashes
@@ -99,6 +199,7 @@ pub struct CommandSpec {
 }
 
 impl CommandSpec {
+    /// A command from its words.
     pub fn new<I, S>(argv: I) -> CommandSpec
     where
         I: IntoIterator<Item = S>,
@@ -107,6 +208,25 @@ impl CommandSpec {
         CommandSpec {
             argv: argv.into_iter().map(Into::into).collect(),
         }
+    }
+
+    /// The command as one line (`systemctl reload docker`), for messages.
+    /// Words are quoted for a POSIX shell only when they need it (`'a b'`, not `'--x=y'`).
+    pub fn line(&self) -> String {
+        self.argv
+            .iter()
+            .map(|w| {
+                let plain = !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+                if plain {
+                    w.clone()
+                } else {
+                    format!("'{}'", w.replace('\'', "'\\''"))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -167,4 +287,35 @@ pub struct Detected {
     pub version: Option<EngineVersion>,
     /// Lines explaining what was seen, for `dockcfg status`.
     pub evidence: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_quote_only_what_a_shell_needs() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["systemctl", "reload", "docker"],
+                "systemctl reload docker",
+            ),
+            (
+                &["dockerd", "--containerd=/run/c.sock", "-H", "unix:///x"],
+                "dockerd --containerd=/run/c.sock -H unix:///x",
+            ),
+            (
+                &["powershell", "-Command", "Restart-Service docker"],
+                "powershell -Command 'Restart-Service docker'",
+            ),
+            (&["a", "", "it's", r"D:\d"], r"a '' 'it'\''s' 'D:\d'"),
+        ];
+        for (argv, want) in cases {
+            assert_eq!(CommandSpec::new(argv.iter().copied()).line(), *want);
+        }
+        assert_eq!("macos".parse(), Ok(Os::Mac));
+        assert_eq!("Windows".parse(), Ok(Os::Windows));
+        assert!("bsd".parse::<Os>().is_err());
+        assert_eq!(Os::Linux.to_string(), "linux");
+    }
 }

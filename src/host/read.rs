@@ -1,0 +1,399 @@
+//! The thin reader: fills a [`SystemView`] from the files under `--root` and from `ROOT/proc`
+//! (the real /proc when root is `/`; a fixture tree's fake one otherwise). It reads a fixed
+//! list of places ([`probes`]) and then the files those name (EnvironmentFile=, pidfiles);
+//! it decides nothing and never fails: what cannot be read is simply not in the view.
+
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use crate::env::EnvView;
+use crate::host::paths::{self, Places, host_path};
+use crate::host::{Os, Process, SystemView, procs, systemd};
+
+/// Files larger than this are not read (dpkg's status file is a few MB).
+const MAX_FILE: u64 = 32 << 20;
+/// At most this many entries are read from one folder.
+const MAX_ENTRIES: usize = 256;
+/// At most this many processes are looked at.
+const MAX_PROCS: usize = 65536;
+
+/// What the reader looks at, as logical paths.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probes {
+    /// Files to read.
+    pub files: Vec<PathBuf>,
+    /// Paths whose existence matters.
+    pub exists: Vec<PathBuf>,
+    /// Folders whose files are all read (drop-in folders).
+    pub read_dirs: Vec<PathBuf>,
+    /// `(folder, rel)`: for each entry E of the folder, is `folder/E/rel` there?
+    pub list_dirs: Vec<(PathBuf, PathBuf)>,
+    /// Symbolic links to resolve (one step).
+    pub links: Vec<PathBuf>,
+}
+
+/// The places the reader looks at for `places` (pure).
+pub fn probes(places: &Places) -> Probes {
+    let mut p = Probes::default();
+    let s = |x: &str| PathBuf::from(x);
+    match places.os {
+        Os::Linux => {
+            for d in paths::SYSTEM_UNIT_DIRS {
+                for unit in ["docker.service", "snap.docker.dockerd.service"] {
+                    p.files.push(Path::new(d).join(unit));
+                }
+                p.read_dirs.push(Path::new(d).join("docker.service.d"));
+            }
+            for f in [
+                "/etc/init.d/docker",
+                "/etc/init/docker.conf",
+                "/etc/default/docker",
+                "/etc/conf.d/docker",
+                "/etc/sysconfig/docker",
+                "/proc/version",
+                "/var/lib/dpkg/status",
+                "/lib/apk/db/installed",
+                "/snap/docker/current/meta/snap.yaml",
+            ] {
+                p.files.push(s(f));
+            }
+            p.files.extend(paths::PIDFILES.iter().map(|f| s(f)));
+            if let Some(dir) = places.user_unit_dir() {
+                p.files.push(dir.join("docker.service"));
+                p.read_dirs.push(dir.join("docker.service.d"));
+            }
+            p.files.extend(places.rootless_pidfile());
+            for e in [
+                "/run/systemd/system",
+                "/run/openrc",
+                "/sbin/openrc-run",
+                "/sbin/openrc",
+                "/sbin/initctl",
+                "/var/snap/docker",
+                "/snap/docker",
+                paths::SNAP_DAEMON_JSON,
+                paths::ROOTFUL_DAEMON_JSON,
+                paths::WSL_DESKTOP_DIR,
+                "/usr/bin/dockerd-rootless.sh",
+                "/usr/bin/dockerd",
+                "/usr/sbin/dockerd",
+            ] {
+                p.exists.push(s(e));
+            }
+            p.exists.extend(places.rootless_daemon_json());
+            p.exists.extend(places.desktop_plugin_paths());
+            p.list_dirs
+                .push((s(paths::WSL_WINDOWS_USERS), s(".docker/daemon.json")));
+            p.links.push(s("/sbin/init"));
+            p.links.push(s("/var/snap/docker/current"));
+        }
+        Os::Mac => {
+            p.exists.push(s(paths::MAC_APP));
+            p.files.push(s(paths::MAC_APP_PLIST));
+            p.exists.extend(places.desktop_daemon_json());
+            p.exists.extend(places.desktop_plugin_paths());
+            p.exists.extend(places.desktop_logs());
+            if let Some(h) = &places.home {
+                p.exists.push(PathBuf::from(format!(
+                    "{}/.docker/run/docker.sock",
+                    h.trim_end_matches('/')
+                )));
+            }
+        }
+        Os::Windows => {
+            p.exists.push(places.desktop_windows_exe());
+            p.exists.push(places.windows_dockerd_exe());
+            p.exists.push(places.windows_daemon_json(None));
+            p.exists.extend(places.desktop_daemon_json());
+            p.exists.extend(places.desktop_plugin_paths());
+            p.exists.extend(places.desktop_logs());
+        }
+    }
+    p
+}
+
+impl SystemView {
+    /// Read what detection needs from the tree at `root` (`/` for this machine) and its
+    /// `proc` folder, for platform `os`, with the environment `env`.
+    pub fn read(root: &Path, env: &EnvView, os: Os) -> SystemView {
+        let mut v = SystemView::new(os, env.clone());
+        let places = Places::from_env(os, env);
+        let pr = probes(&places);
+        for f in &pr.files {
+            read_into(&mut v, root, f);
+        }
+        for e in &pr.exists {
+            if fs::symlink_metadata(host_path(root, e)).is_ok() {
+                v.add_present(e.clone());
+            }
+        }
+        for d in &pr.read_dirs {
+            for name in entries(&host_path(root, d)) {
+                read_into(&mut v, root, &d.join(name));
+            }
+        }
+        for (d, rel) in &pr.list_dirs {
+            for name in entries(&host_path(root, d)) {
+                let entry = d.join(&name);
+                v.add_present(entry.clone());
+                let inner = entry.join(rel);
+                if fs::symlink_metadata(host_path(root, &inner)).is_ok() {
+                    v.add_present(inner);
+                }
+            }
+        }
+        for l in &pr.links {
+            if let Ok(target) = fs::read_link(host_path(root, l)) {
+                v.add_link(l.clone(), target);
+            }
+        }
+        // Second pass: the files that what was read names.
+        let units: Vec<String> = v
+            .file_paths()
+            .filter(|p| p.extension().is_some_and(|e| e == "service" || e == "conf"))
+            .filter_map(|p| v.file(p).map(str::to_string))
+            .collect();
+        for text in units {
+            for f in systemd::environment_file_paths(&text) {
+                read_into(&mut v, root, &f);
+            }
+        }
+        read_processes(&mut v, root);
+        let pidfiles: Vec<PathBuf> = v
+            .processes()
+            .iter()
+            .filter_map(procs::running_daemon)
+            .filter_map(|d| d.pidfile)
+            .collect();
+        for f in pidfiles {
+            read_into(&mut v, root, &f);
+        }
+        v
+    }
+
+    /// Read one more file into the view (such as the `--pidfile` given to dockcfg).
+    pub fn read_extra(&mut self, root: &Path, logical: &Path) {
+        read_into(self, root, logical);
+    }
+}
+
+fn read_into(v: &mut SystemView, root: &Path, logical: &Path) {
+    if v.file(logical).is_some() {
+        return;
+    }
+    let host = host_path(root, logical);
+    if let Ok(target) = fs::read_link(&host) {
+        v.add_link(logical.to_path_buf(), target);
+    }
+    if let Some(text) = read_text(&host) {
+        v.add_file(logical.to_path_buf(), text);
+    } else if host.exists() {
+        v.add_present(logical.to_path_buf());
+    }
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return None;
+    }
+    let mut buf = Vec::new();
+    fs::File::open(path)
+        .ok()?
+        .take(MAX_FILE)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .take(MAX_ENTRIES)
+        .collect();
+    names.sort();
+    names
+}
+
+/// Read `ROOT/proc`: pid 1, every process that looks like Docker or RootlessKit, and the
+/// parents of those.
+fn read_processes(v: &mut SystemView, root: &Path) {
+    let proc_dir = root.join("proc");
+    let Ok(rd) = fs::read_dir(&proc_dir) else {
+        return;
+    };
+    let pids: Vec<u32> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .take(MAX_PROCS)
+        .collect();
+    if pids.is_empty() {
+        return;
+    }
+    let mut wanted: Vec<u32> = Vec::new();
+    for pid in &pids {
+        let dir = proc_dir.join(pid.to_string());
+        let comm = read_small(&dir.join("comm")).unwrap_or_default();
+        let interesting = *pid == 1
+            || comm.contains("docker")
+            || comm.contains("rootlesskit")
+            || comm.contains("supervise");
+        if interesting {
+            wanted.push(*pid);
+        }
+    }
+    let mut seen = Vec::new();
+    while let Some(pid) = wanted.pop() {
+        if seen.contains(&pid) {
+            continue;
+        }
+        seen.push(pid);
+        let p = read_process(&proc_dir, pid);
+        if let Some(parent) = p
+            .ppid
+            .filter(|pp| *pp > 0 && !seen.contains(pp) && pids.contains(pp))
+        {
+            wanted.push(parent);
+        }
+        v.add_process(p);
+    }
+}
+
+fn read_process(proc_dir: &Path, pid: u32) -> Process {
+    let dir = proc_dir.join(pid.to_string());
+    let comm = read_small(&dir.join("comm")).unwrap_or_default();
+    let argv = fs::read(dir.join("cmdline"))
+        .map(|raw| procs::split_cmdline(&raw))
+        .unwrap_or_default();
+    let status = read_small(&dir.join("status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+    };
+    Process {
+        pid,
+        ppid: field("PPid:"),
+        uid: field("Uid:"),
+        comm,
+        argv,
+        exe: fs::read_link(dir.join("exe"))
+            .ok()
+            .map(|t| t.to_string_lossy().into_owned()),
+    }
+}
+
+fn read_small(path: &Path) -> Option<String> {
+    let mut buf = Vec::new();
+    fs::File::open(path)
+        .ok()?
+        .take(64 << 10)
+        .read_to_end(&mut buf)
+        .ok()?;
+    Some(
+        String::from_utf8_lossy(&buf)
+            .trim_end_matches('\n')
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_cover_each_platform() {
+        let linux = probes(&Places::from_env(
+            Os::Linux,
+            &EnvView::new(1000).with("HOME", "/home/u"),
+        ));
+        for want in [
+            "/lib/systemd/system/docker.service",
+            "/etc/default/docker",
+            "/var/run/docker-ssd.pid",
+            "/home/u/.config/systemd/user/docker.service",
+            "/run/user/1000/docker.pid",
+        ] {
+            assert!(linux.files.contains(&PathBuf::from(want)), "{want}");
+        }
+        assert!(
+            linux
+                .read_dirs
+                .contains(&PathBuf::from("/etc/systemd/system/docker.service.d"))
+        );
+        let win = probes(&Places::from_env(Os::Windows, &EnvView::new(0)));
+        assert!(
+            win.exists
+                .contains(&PathBuf::from(r"C:\ProgramData\docker\config\daemon.json"))
+        );
+        let mac = probes(&Places::from_env(
+            Os::Mac,
+            &EnvView::new(501).with("HOME", "/Users/a"),
+        ));
+        assert!(mac.files.contains(&PathBuf::from(paths::MAC_APP_PLIST)));
+    }
+
+    #[test]
+    fn reads_a_tree_with_a_fake_proc() {
+        let t = tempfile::tempdir().expect("temp dir");
+        let root = t.path();
+        let put = |rel: &str, bytes: &[u8]| {
+            let p = root.join(rel);
+            fs::create_dir_all(p.parent().expect("has a parent")).expect("mkdir");
+            fs::write(p, bytes).expect("write");
+        };
+        put(
+            "lib/systemd/system/docker.service",
+            b"[Service]\nEnvironmentFile=-/etc/extra/env\nExecStart=/usr/bin/dockerd\n",
+        );
+        put("etc/systemd/system/docker.service.d/x.conf", b"[Service]\n");
+        put("etc/extra/env", b"DOCKER_OPTS=--debug\n");
+        put("proc/1/comm", b"systemd\n");
+        put("proc/1/cmdline", b"/sbin/init\0");
+        put("proc/77/comm", b"dockerd\n");
+        put(
+            "proc/77/cmdline",
+            b"/usr/bin/dockerd\0--pidfile=/run/x.pid\0",
+        );
+        put(
+            "proc/77/status",
+            b"Name:\tdockerd\nPPid:\t1\nUid:\t0\t0\t0\t0\n",
+        );
+        put("proc/80/comm", b"bash\n");
+        put("run/x.pid", b"77\n");
+        fs::create_dir_all(root.join("run/systemd/system")).expect("mkdir");
+        let v = SystemView::read(root, &EnvView::new(0), Os::Linux);
+        assert!(v.file("/lib/systemd/system/docker.service").is_some());
+        assert!(
+            v.file("/etc/systemd/system/docker.service.d/x.conf")
+                .is_some()
+        );
+        assert_eq!(v.file("/etc/extra/env"), Some("DOCKER_OPTS=--debug\n"));
+        assert_eq!(v.file("/run/x.pid"), Some("77\n"));
+        assert!(v.exists("/run/systemd/system"));
+        let pids: Vec<_> = v
+            .processes()
+            .iter()
+            .map(|p| (p.pid, p.comm.as_str(), p.ppid))
+            .collect();
+        assert_eq!(pids, [(1, "systemd", None), (77, "dockerd", Some(1))]);
+        assert!(v.procfs);
+    }
+
+    #[test]
+    fn a_missing_root_gives_an_empty_view() {
+        let v = SystemView::read(
+            Path::new("/nonexistent/dockcfg"),
+            &EnvView::new(0),
+            Os::Linux,
+        );
+        assert_eq!(v, SystemView::new(Os::Linux, EnvView::new(0)));
+    }
+}
