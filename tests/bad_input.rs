@@ -22,7 +22,10 @@ fn corpus() -> Vec<(String, &'static str, Vec<u8>)> {
     let mut c: Vec<(String, &'static str, Vec<u8>)> = Vec::new();
     let mut json = |name: &str, bytes: Vec<u8>| c.push((name.to_string(), "daemon.json", bytes));
     for (i, len) in [1usize, 17, 512, 65_536].iter().enumerate() {
-        json(&format!("binary junk {len} bytes"), junk(i as u64 + 7, *len));
+        json(
+            &format!("binary junk {len} bytes"),
+            junk(i as u64 + 7, *len),
+        );
     }
     json("10 MB of junk", junk(99, 10 << 20));
     json("10 MB unterminated string", {
@@ -43,24 +46,48 @@ fn corpus() -> Vec<(String, &'static str, Vec<u8>)> {
     json("deep nesting 10001 lists in a key", {
         format!("{{\"x\": {}1{}}}", "[".repeat(10_001), "]".repeat(10_001)).into_bytes()
     });
-    json("huge key then garbage", format!("{{\"{}\" x", "k".repeat(1 << 20)).into_bytes());
+    json(
+        "huge key then garbage",
+        format!("{{\"{}\" x", "k".repeat(1 << 20)).into_bytes(),
+    );
     json("NUL in the middle", b"{\"debug\": \0true}".to_vec());
-    json("NUL inside a string", b"{\"data-root\": \"/srv\0/docker\"}".to_vec());
+    json(
+        "NUL inside a string",
+        b"{\"data-root\": \"/srv\0/docker\"}".to_vec(),
+    );
     json("only NULs", vec![0; 4096]);
-    json("invalid UTF-8 in a string", b"{\"labels\": [\"a\xff\xfe\"]}".to_vec());
+    json(
+        "invalid UTF-8 in a string",
+        b"{\"labels\": [\"a\xff\xfe\"]}".to_vec(),
+    );
     json("invalid UTF-8 lone continuation", b"{\x80}".to_vec());
     json("truncated UTF-8 at the end", b"{\"a\": \"\xe4\xb8".to_vec());
-    json("UTF-16 without BOM", "{\"debug\": true}".encode_utf16().flat_map(u16::to_le_bytes).collect());
+    json(
+        "UTF-16 without BOM",
+        "{\"debug\": true}"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect(),
+    );
     json("UTF-16 BOM then odd length", b"\xff\xfe{\x00\"".to_vec());
-    json("UTF-16 lone surrogate", b"\xff\xfe{\x00\x00\xd8}\x00".to_vec());
+    json(
+        "UTF-16 lone surrogate",
+        b"\xff\xfe{\x00\x00\xd8}\x00".to_vec(),
+    );
     for (name, text) in [
         ("line comment", "{\n  // mirrors\n  \"debug\": true\n}"),
         ("block comment", "{ /* x */ \"debug\": true }"),
-        ("hash comment", "{\n  \"insecure-registries\":[\"127.0.0.1:30001\"]  # server ip and port\n}"),
+        (
+            "hash comment",
+            "{\n  \"insecure-registries\":[\"127.0.0.1:30001\"]  # server ip and port\n}",
+        ),
         ("trailing comma in object", "{\"debug\": true,}"),
         ("trailing comma in list", "{\"dns\": [\"1.1.1.1\",]}"),
         ("single quotes", "{'debug': true}"),
-        ("missing comma", "{\n\"debug\": true\n\"log-level\": \"warn\"\n}"),
+        (
+            "missing comma",
+            "{\n\"debug\": true\n\"log-level\": \"warn\"\n}",
+        ),
         ("unquoted key", "{debug: true}"),
         ("full-width space", "{\u{3000}\"debug\": true}"),
         ("curly quotes", "{\u{201c}debug\u{201d}: true}"),
@@ -90,12 +117,27 @@ fn corpus() -> Vec<(String, &'static str, Vec<u8>)> {
         ("null as root", "null"),
         ("empty file", ""),
         ("whitespace only", "  \n\t\n"),
-        ("registry key as string", "{\"insecure-registries\": \"a:5000\"}"),
-        ("registry key as object", "{\"insecure-registries\": {\"a\": 1}}"),
+        (
+            "registry key as string",
+            "{\"insecure-registries\": \"a:5000\"}",
+        ),
+        (
+            "registry key as object",
+            "{\"insecure-registries\": {\"a\": 1}}",
+        ),
         ("registry key as number", "{\"insecure-registries\": 5000}"),
-        ("registry list with a number", "{\"insecure-registries\": [\"a:5000\", 5000]}"),
-        ("registry list with null", "{\"insecure-registries\": [null]}"),
-        ("registry list nested", "{\"insecure-registries\": [[\"a:5000\"]]}"),
+        (
+            "registry list with a number",
+            "{\"insecure-registries\": [\"a:5000\", 5000]}",
+        ),
+        (
+            "registry list with null",
+            "{\"insecure-registries\": [null]}",
+        ),
+        (
+            "registry list nested",
+            "{\"insecure-registries\": [[\"a:5000\"]]}",
+        ),
         ("registry key as bool", "{\"insecure-registries\": true}"),
         ("mismatched brackets", "{\"dns\": [\"1.1.1.1\"}"),
         ("unbalanced close", "{\"a\": 1}}"),
@@ -103,13 +145,31 @@ fn corpus() -> Vec<(String, &'static str, Vec<u8>)> {
         json(name, text.as_bytes().to_vec());
     }
     let mut opts = |name: &str, bytes: Vec<u8>| c.push((name.to_string(), "docker", bytes));
-    opts("opts: unterminated double quote", b"DOCKER_OPTS=\"--dns 8.8.8.8\n".to_vec());
-    opts("opts: unterminated single quote", b"OPTIONS='--selinux-enabled\n".to_vec());
+    opts(
+        "opts: unterminated double quote",
+        b"DOCKER_OPTS=\"--dns 8.8.8.8\n".to_vec(),
+    );
+    opts(
+        "opts: unterminated single quote",
+        b"OPTIONS='--selinux-enabled\n".to_vec(),
+    );
     opts("opts: binary junk", junk(5, 4096));
-    opts("opts: NUL bytes", b"DOCKER_OPTS=\"--dns\0 8.8.8.8\"\n".to_vec());
-    opts("opts: invalid UTF-8", b"DOCKER_OPTS=\"--label a=\xff\"\n".to_vec());
-    opts("opts: command substitution", b"DOCKER_OPTS=\"$(cat /etc/opts)\"\n".to_vec());
-    opts("opts: registry flag without value", b"DOCKER_OPTS=\"--insecure-registry\"\n".to_vec());
+    opts(
+        "opts: NUL bytes",
+        b"DOCKER_OPTS=\"--dns\0 8.8.8.8\"\n".to_vec(),
+    );
+    opts(
+        "opts: invalid UTF-8",
+        b"DOCKER_OPTS=\"--label a=\xff\"\n".to_vec(),
+    );
+    opts(
+        "opts: command substitution",
+        b"DOCKER_OPTS=\"$(cat /etc/opts)\"\n".to_vec(),
+    );
+    opts(
+        "opts: registry flag without value",
+        b"DOCKER_OPTS=\"--insecure-registry\"\n".to_vec(),
+    );
     opts("opts: 10 MB unterminated", {
         let mut v = b"DOCKER_OPTS=\"".to_vec();
         v.extend(std::iter::repeat_n(b'x', 10 << 20));
@@ -127,7 +187,12 @@ fn dockcfg(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .expect("run dockcfg")
 }
 
-fn check(name: &str, o: &std::process::Output, codes: &[i32], must_mention: &str) -> Result<(), String> {
+fn check(
+    name: &str,
+    o: &std::process::Output,
+    codes: &[i32],
+    must_mention: &str,
+) -> Result<(), String> {
     let err = String::from_utf8_lossy(&o.stderr);
     let code = o.status.code();
     let mut problems = Vec::new();
@@ -146,7 +211,11 @@ fn check(name: &str, o: &std::process::Output, codes: &[i32], must_mention: &str
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("{name}: {}\n{}", problems.join("; "), err.chars().take(600).collect::<String>()))
+        Err(format!(
+            "{name}: {}\n{}",
+            problems.join("; "),
+            err.chars().take(600).collect::<String>()
+        ))
     }
 }
 
@@ -186,21 +255,58 @@ fn malformed_addresses_are_usage_errors() {
     let file = dir.path().join("daemon.json");
     let original = "{\n  \"insecure-registries\": [\"a.local:5000\"]\n}\n";
     let insecure = [
-        "", " ", "http://", "ftp://reg:5000", "reg:5000/path", "reg:70000", "reg:-1", "reg:abc",
-        "-reg.local", "reg-.local", "reg..local", "reg local", "reg\tlocal", "[::1", "::1]:5000",
-        "[zz::1]:5000", "10.0.0.0/33", "10.0.0.0/-1", "300.1.1.1", "reg:5000?x=1", "reg:5000#x",
-        "user@reg:5000", "0.0.0.0/0", "::/0", "reg_x:5000", "reg:5000:6000", "\u{0}", "r\u{e9}g:5000",
-        "reg:05000", "docker.io",
+        "",
+        " ",
+        "http://",
+        "ftp://reg:5000",
+        "reg:5000/path",
+        "reg:70000",
+        "reg:-1",
+        "reg:abc",
+        "-reg.local",
+        "reg-.local",
+        "reg..local",
+        "reg local",
+        "reg\tlocal",
+        "[::1",
+        "::1]:5000",
+        "[zz::1]:5000",
+        "10.0.0.0/33",
+        "10.0.0.0/-1",
+        "300.1.1.1",
+        "reg:5000?x=1",
+        "reg:5000#x",
+        "user@reg:5000",
+        "0.0.0.0/0",
+        "::/0",
+        "reg_x:5000",
+        "reg:5000:6000",
+        "\u{1}",
+        "r\u{e9}g:5000",
+        "reg:05000",
+        "docker.io",
     ];
     let mirrors = [
-        "", "ftp://m.example.com", "https://m.example.com/?q=1", "https://m.example.com/#f",
-        "https://u:p@m.example.com", "https://", "https://m.example.com:99999", "https://:5000",
-        "https://m example.com", "gopher://m", "https://[::1", "//m.example.com",
+        "",
+        "ftp://m.example.com",
+        "https://m.example.com/?q=1",
+        "https://m.example.com/#f",
+        "https://u:p@m.example.com",
+        "https://",
+        "https://m.example.com:99999",
+        "https://:5000",
+        "https://m example.com",
+        "gopher://m",
+        "https://[::1",
+        "//m.example.com",
     ];
     let mut failures = Vec::new();
     for a in insecure {
         fs::write(&file, original).unwrap();
-        let o = dockcfg(dir.path(), &["-f", file.to_str().unwrap(), "add-insecure", "--", a]);
+        let o = dockcfg(
+            dir.path(),
+            &["-f", file.to_str().unwrap(), "add-insecure", "--", a],
+        );
         if let Err(e) = check(&format!("insecure {a:?}"), &o, &[2], "") {
             failures.push(e);
         }
@@ -210,7 +316,10 @@ fn malformed_addresses_are_usage_errors() {
     }
     for m in mirrors {
         fs::write(&file, original).unwrap();
-        let o = dockcfg(dir.path(), &["-f", file.to_str().unwrap(), "mirror", "add", "--", m]);
+        let o = dockcfg(
+            dir.path(),
+            &["-f", file.to_str().unwrap(), "mirror", "add", "--", m],
+        );
         if let Err(e) = check(&format!("mirror {m:?}"), &o, &[2], "") {
             failures.push(e);
         }

@@ -109,8 +109,14 @@ fn kill_during_writes(entries: usize, rounds: usize, seed: u64) -> Tally {
             });
             let mut want = base_list.clone();
             want.push(new_entry.clone());
-            assert_eq!(got, want, "round {i} (seed {seed}): a partial or wrong list");
-            assert!(now.starts_with("{\n  \"log-driver\": \"json-file\",\n"), "format kept");
+            assert_eq!(
+                got, want,
+                "round {i} (seed {seed}): a partial or wrong list"
+            );
+            assert!(
+                now.starts_with("{\n  \"log-driver\": \"json-file\",\n"),
+                "format kept"
+            );
             tally.new += 1;
         }
         tally.leftovers_seen += leftovers(dir.path()).len();
@@ -121,7 +127,11 @@ fn kill_during_writes(entries: usize, rounds: usize, seed: u64) -> Tally {
         .status()
         .expect("run");
     assert!(ok.success());
-    assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "temp files left after a clean run");
+    assert_eq!(
+        leftovers(dir.path()),
+        Vec::<String>::new(),
+        "temp files left after a clean run"
+    );
     let mut want = base_list.clone();
     want.push("after.example.com:5000".into());
     assert_eq!(registries(&fs::read_to_string(&file).unwrap()), Some(want));
@@ -148,6 +158,12 @@ fn sigkill_at_random_moments_never_leaves_a_partial_file() {
         total.leftovers_seen += t.leftovers_seen;
     }
     eprintln!("total: {total:?}");
-    assert!(total.kills >= 300, "at least 300 runs killed mid-way: {total:?}");
-    assert!(total.old > 0 && total.new > 0, "kills landed both before and after the rename: {total:?}");
+    assert!(
+        total.kills >= 300,
+        "at least 300 runs killed mid-way: {total:?}"
+    );
+    assert!(
+        total.old > 0 && total.new > 0,
+        "kills landed both before and after the rename: {total:?}"
+    );
 }

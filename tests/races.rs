@@ -18,7 +18,11 @@ fn run(file: &Path, state: &Path, args: &[&str]) -> serde_json::Value {
         .stdin(Stdio::null())
         .output()
         .expect("run dockcfg");
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     serde_json::from_slice(&o.stdout).expect("JSON result")
 }
 
@@ -35,7 +39,11 @@ fn eight_writers_mixed_add_rm_equal_the_serial_result() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("daemon.json");
     let state = dir.path().join("state");
-    fs::write(&file, "{\n    \"insecure-registries\": [\"seed.local:5000\"],\n    \"debug\": true\n}\n").unwrap();
+    fs::write(
+        &file,
+        "{\n    \"insecure-registries\": [\"seed.local:5000\"],\n    \"debug\": true\n}\n",
+    )
+    .unwrap();
     const WRITERS: usize = 8;
     const ROUNDS: usize = 4;
     // Each writer, each round: add three entries (one command), remove one of them, add a
@@ -45,10 +53,17 @@ fn eight_writers_mixed_add_rm_equal_the_serial_result() {
         let mut v = vec![
             vec!["add-insecure".into(), e(0), e(1), e(2)],
             vec!["rm-insecure".into(), e(1)],
-            vec!["mirror".into(), "add".into(), format!("https://m{w}-{r}.example.com")],
+            vec![
+                "mirror".into(),
+                "add".into(),
+                format!("https://m{w}-{r}.example.com"),
+            ],
         ];
         if r > 0 {
-            v.push(vec!["rm-insecure".into(), format!("w{w}-r{}-2.local:5000", r - 1)]);
+            v.push(vec![
+                "rm-insecure".into(),
+                format!("w{w}-r{}-2.local:5000", r - 1),
+            ]);
         }
         v
     };
@@ -71,7 +86,10 @@ fn eight_writers_mixed_add_rm_equal_the_serial_result() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("writer")).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("writer"))
+            .collect()
     });
     // The serial result: replay the same operations on a set, one writer after another.
     let mut serial: BTreeSet<String> = ["seed.local:5000".to_string()].into();
@@ -96,7 +114,10 @@ fn eight_writers_mixed_add_rm_equal_the_serial_result() {
     assert_eq!(as_set(&v["insecure-registries"]), serial);
     assert_eq!(as_set(&v["registry-mirrors"]), mirrors);
     assert_eq!(v["debug"], true);
-    assert!(text.starts_with("{\n    \"insecure-registries\": ["), "format kept:\n{text}");
+    assert!(
+        text.starts_with("{\n    \"insecure-registries\": ["),
+        "format kept:\n{text}"
+    );
     // 8 writers x 4 rounds of edits all landed; undo goes back to a state one of them wrote
     // (or the state before the last write, which may be a mirror edit's).
     let mut states: HashSet<BTreeSet<String>> = written.into_iter().collect();
@@ -110,6 +131,10 @@ fn eight_writers_mixed_add_rm_equal_the_serial_result() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let after: serde_json::Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).expect("valid after undo");
-    assert!(states.contains(&as_set(&after["insecure-registries"])), "undo restored a state nobody wrote");
+    let after: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&file).unwrap()).expect("valid after undo");
+    assert!(
+        states.contains(&as_set(&after["insecure-registries"])),
+        "undo restored a state nobody wrote"
+    );
 }

@@ -147,6 +147,16 @@ const VARS: [&str; 2] = ["DOCKER_OPTS", "OPTIONS"];
 /// Read a DOCKER_OPTS / OPTIONS file. Fails only when the shell itself could not read it
 /// (an unterminated quote, `${`, `$(` or backquote), with the position of the problem.
 pub fn parse(text: &str) -> Result<OptsFile, Diagnostic> {
+    // A shell cannot hold a NUL byte in a variable (bash stops reading such a script as text):
+    // a file holding one is damaged, not configuration.
+    if let Some(at) = text.find('\0') {
+        return Err(Diagnostic::error(
+            "encoding",
+            "the file holds a NUL byte: it is not a shell text file",
+        )
+        .with_help("remove the NUL bytes (a damaged or binary file?), then run dockcfg again")
+        .at(text, at));
+    }
     let lexed = lex::lex(text)?;
     let var = VARS
         .iter()
