@@ -617,6 +617,9 @@ pub struct Job<'a> {
     pub daemon_pid: Option<u32>,
     /// Commands to run before each restart (`systemctl daemon-reload` after a unit file changed).
     pub before_restart: &'a [CommandSpec],
+    /// dockcfg wrote the file for this apply (false: the file was already so, and a failure has
+    /// nothing to put back).
+    pub written: bool,
 }
 
 /// Where to find what the engine logged from some moment on.
@@ -963,6 +966,14 @@ fn do_reload(
     out.seconds = fx.io.now().duration_since(start).as_secs_f64();
     say(&failure);
     out.log = show_log(job, &mark, fx, say);
+    if !job.written {
+        out.failure = Some(
+            "the engine did not take the file's settings (dockcfg did not change the file); it \
+             keeps its previous ones"
+                .into(),
+        );
+        return out;
+    }
     out.failure = Some(match rollback() {
         Err(e) => format!("{failure}; putting the file back failed too: {e:#}"),
         Ok(what) => {
@@ -1046,6 +1057,14 @@ fn do_restart(
     );
     say(&failure);
     out.log = show_log(job, &mark, fx, say);
+    if !job.written {
+        out.failure = Some(
+            "the engine did not start with the file as it is (dockcfg did not change it); fix \
+             the file and start the engine"
+                .into(),
+        );
+        return out;
+    }
     out.failure = Some(match rollback() {
         Err(e) => format!(
             "{failure}; putting the file back failed too: {e:#}; the engine may be stopped: \

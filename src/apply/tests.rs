@@ -830,6 +830,7 @@ fn run(world: &World, service: &Service, change: Change, e: &Expected, force: bo
         pidfile: matches!(service.logs, LogSource::File(_)).then_some(pidfile.as_path()),
         daemon_pid: pid,
         before_restart: &[],
+        written: true,
     };
     let fx = Effects {
         runner: world,
@@ -1150,6 +1151,7 @@ fn daemon_reload_runs_before_each_restart() {
         pidfile: None,
         daemon_pid: None,
         before_restart: &pre,
+        written: true,
     };
     let fx = Effects {
         runner: &w,
@@ -1191,6 +1193,7 @@ fn a_failed_rollback_says_so() {
         pidfile: None,
         daemon_pid: Some(812),
         before_restart: &[],
+        written: true,
     };
     let fx = Effects {
         runner: &w,
@@ -1228,4 +1231,39 @@ fn log_files_are_read_from_the_mark_and_after_rotation() {
     );
     w.sim.borrow_mut().log = "rotated\n".into();
     assert_eq!(read_log(&mark, &fx), Some(vec!["rotated".to_string()]));
+}
+
+#[test]
+fn nothing_to_put_back_when_dockcfg_did_not_write() {
+    let w = refusing_world();
+    let service = sysvinit();
+    let p = Plan::Reload(Reload::Signal { pid: 812 });
+    let e = exp(&[ADDR], None);
+    let before = RegistryView::default();
+    let job = Job {
+        plan: &p,
+        service: &service,
+        expected: &e,
+        before: &before,
+        timeout: Duration::from_secs(2),
+        pidfile: None,
+        daemon_pid: Some(812),
+        before_restart: &[],
+        written: false,
+    };
+    let fx = Effects {
+        runner: &w,
+        engine: &w,
+        io: &w,
+    };
+    let mut rb = || -> anyhow::Result<String> { panic!("nothing was written: no rollback") };
+    let o = execute(&job, &fx, &mut rb, &mut |_| {});
+    assert!(!o.rolled_back);
+    assert_eq!(
+        o.failure.as_deref(),
+        Some(
+            "the engine did not take the file's settings (dockcfg did not change the file); it keeps its previous ones"
+        )
+    );
+    assert_eq!(w.lines(), ["signal Hup 812"]);
 }
