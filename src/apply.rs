@@ -699,18 +699,16 @@ fn read_log(mark: &LogMark, fx: &Effects) -> Option<Vec<String>> {
 /// The lines worth showing: those that say what went wrong (errors, failures), else the last
 /// ones; at most `max`.
 pub fn pick_log_lines(lines: &[String], max: usize) -> Vec<String> {
+    // dockerd's own lines carry a level (`error="<nil>"` on an info line is no error); the
+    // final "unable to configure ..." before it exits is printed without one.
     let bad = |l: &str| {
         let l = l.to_ascii_lowercase();
-        [
-            "level=error",
-            "level=fatal",
-            "failed",
-            "error",
-            "unable to",
-            "refus",
-        ]
-        .iter()
-        .any(|w| l.contains(w))
+        let words: &[&str] = if l.contains("level=") {
+            &["level=error", "level=fatal", "level=panic"]
+        } else {
+            &["error", "failed", "unable to", "refus", "invalid"]
+        };
+        words.iter().any(|w| l.contains(w))
     };
     let picked: Vec<&String> = lines.iter().filter(|l| bad(l)).collect();
     let source: Vec<&String> = if picked.is_empty() {
@@ -808,8 +806,17 @@ fn wait_engine(
     }
 }
 
+/// `0.004 s`, `0.05 s`, `2.41 s`: enough digits to see a fast reload; `30 s` for whole seconds.
 fn secs(d: Duration) -> String {
-    format!("{:.2} s", d.as_secs_f64())
+    if d.subsec_nanos() == 0 {
+        return format!("{} s", d.as_secs());
+    }
+    let s = d.as_secs_f64();
+    if s < 0.1 {
+        format!("{s:.3} s")
+    } else {
+        format!("{s:.2} s")
+    }
 }
 
 /// Carry out `job.plan`. `rollback` puts the written file(s) back and says what it did;
@@ -989,7 +996,7 @@ fn do_reload(
                 }) {
                 Ok(how) => {
                     say(&format!(
-                        "reloaded {how} with the previous file; the engine keeps its previous settings"
+                        "reloaded again ({how}): the engine keeps its previous settings"
                     ));
                     "the engine did not take the change, so it was rolled back".to_string()
                 }
