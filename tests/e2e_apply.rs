@@ -127,6 +127,16 @@ fn insecure_story(binary: PathBuf, label: &str) {
     assert!(insecure_in(&d.registry_config().expect("rc"), reg.addr()));
     t.lap("dockcfg add-insecure (reload, verified)");
 
+    let out = dockcfg(state.path(), &with(&args, &["status", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let st: Value = serde_json::from_slice(&out.stdout).expect("status json");
+    assert_eq!(st["in_sync"], true, "{st}");
+    assert_eq!(st["engine"]["pid"], d.pid(), "{st}");
+    assert_eq!(
+        st["registries"]["insecure-registries"]["engine"][0],
+        reg.addr(),
+        "{st}"
+    );
     d.docker_ok(&["push", &image]).expect("push after dockcfg");
     d.docker_ok(&["rmi", &image]).expect("rmi");
     d.docker_ok(&["pull", &image]).expect("pull after dockcfg");
@@ -195,6 +205,24 @@ fn insecure_story(binary: PathBuf, label: &str) {
     );
     assert_eq!(d.process_id(), Some(before), "dockerd must not restart");
     t.lap("dockcfg rm-insecure ([]), push refused again");
+
+    // A hand edit, then `dockcfg apply`: status shows the drift, apply reloads and verifies.
+    d.write_config(&format!(
+        "{{\"insecure-registries\": [\"{}\"]}}\n",
+        reg.addr()
+    ))
+    .expect("hand edit");
+    let out = dockcfg(state.path(), &with(&args, &["status"]));
+    assert!(
+        text(&out.stdout).contains(&format!("  not in the engine: {}\n", reg.addr())),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = dockcfg(state.path(), &with(&args, &["apply"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(insecure_in(&d.registry_config().expect("rc"), reg.addr()));
+    assert_eq!(d.process_id(), Some(before), "dockerd must not restart");
+    t.lap("hand edit, status drift, dockcfg apply");
     drop(d);
     drop(reg);
     drop(ns);

@@ -264,9 +264,14 @@ pub(super) fn migrate(
         if written {
             let names: Vec<String> = diffs.iter().map(|(n, _)| n.clone()).collect();
             msgs.info(&format!("wrote {}", names.join(", ")));
+            let root = settings
+                .root
+                .as_ref()
+                .map(|r| format!("--root {} ", r.display()))
+                .unwrap_or_default();
             let undo: Vec<String> = names
                 .iter()
-                .map(|n| format!("dockcfg -f {n} undo"))
+                .map(|n| format!("dockcfg {root}-f {n} undo"))
                 .collect();
             msgs.note(&format!("to undo the migration: {}", undo.join(" && ")));
         } else {
