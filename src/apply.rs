@@ -836,9 +836,12 @@ pub fn execute(
             }
         }
         Plan::NotRunning => {
+            let what = match job.pidfile {
+                Some(p) => format!("no dockerd runs with the pid in {}", p.display()),
+                None => format!("no Docker engine answers on {}", fx.engine.endpoint()),
+            };
             say(&format!(
-                "no Docker engine answers on {}: the change takes effect when dockerd starts",
-                fx.engine.endpoint()
+                "{what}: the change takes effect when dockerd starts"
             ));
             Outcome::none()
         }

@@ -118,12 +118,16 @@ pub(crate) fn prepare(
     let Some(detected) = stopgap::detect(settings, req.kind)? else {
         return Ok(Step::Skip(Skipped::NoEngine));
     };
-    let feeds = match req.kind {
-        FileKind::DaemonJson => same_file(&req.target, &detected.config_file),
-        FileKind::OptsFile => detected.flag_sources.iter().any(|s| {
-            s.origin == crate::host::FlagOrigin::OptsFile && same_file(&s.path, &req.target)
-        }),
-    };
+    // The dockerd named by --pidfile does not run: whatever else answers is not it, and which
+    // file it reads is unknown until it starts.
+    let pidfile_dead = settings.apply.pidfile.is_some() && detected.daemon.is_none();
+    let feeds = pidfile_dead
+        || match req.kind {
+            FileKind::DaemonJson => same_file(&req.target, &detected.config_file),
+            FileKind::OptsFile => detected.flag_sources.iter().any(|s| {
+                s.origin == crate::host::FlagOrigin::OptsFile && same_file(&s.path, &req.target)
+            }),
+        };
     if !feeds {
         let who = match &detected.daemon {
             Some(d) => format!("dockerd (pid {})", d.pid),
@@ -148,7 +152,8 @@ pub(crate) fn prepare(
     })?;
     let engine = HttpEngine::new(endpoint);
     let daemon_pid = detected.daemon.as_ref().map(|d| d.pid);
-    let state = match engine.ping() {
+    let state = match if pidfile_dead { Ok(()) } else { engine.ping() } {
+        Ok(()) if pidfile_dead => EngineState::Down,
         Ok(()) => {
             let info = engine
                 .info()
@@ -262,11 +267,7 @@ pub(crate) fn run(
         expected: &p.expected,
         before: &p.before,
         timeout: settings.apply.timeout,
-        pidfile: p
-            .detected
-            .daemon
-            .as_ref()
-            .and(settings.apply.pidfile.as_deref()),
+        pidfile: settings.apply.pidfile.as_deref(),
         daemon_pid: p.detected.daemon.as_ref().map(|d| d.pid),
         before_restart: &p.before_restart,
         written,

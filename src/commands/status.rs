@@ -85,6 +85,7 @@ fn source_flags(path: &Path, given: &[DaemonFlag], origin: FlagOrigin) -> Vec<Da
 /// What the engine said, or why it could not be asked.
 enum EngineSeen {
     Unknown,
+    /// Not running, and why we think so.
     Down(String),
     Error(String),
     Up(Box<Info>, usize, String),
@@ -100,12 +101,17 @@ fn ask_engine(settings: &Settings, env: &Env, detected: Option<&Detected>) -> En
             Err(e) => return EngineSeen::Error(e),
         };
     let e = HttpEngine::new(ep);
+    if let (Some(p), None) = (&settings.apply.pidfile, &d.daemon) {
+        return EngineSeen::Down(format!("no dockerd runs with the pid in {}", p.display()));
+    }
     match e.ping().and_then(|_| e.info()) {
         Ok(info) => {
             let n = e.running_containers().unwrap_or(0);
             EngineSeen::Up(Box::new(info), n, e.endpoint())
         }
-        Err(err) if err.is_down() => EngineSeen::Down(e.endpoint()),
+        Err(err) if err.is_down() => {
+            EngineSeen::Down(format!("nothing answers on {}", e.endpoint()))
+        }
         Err(err) => EngineSeen::Error(err.to_string()),
     }
 }
@@ -183,7 +189,7 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
             EngineSeen::Unknown => {
                 json!({"running": null, "reason": "no engine given (--pidfile / -H)"})
             }
-            EngineSeen::Down(ep) => json!({"running": false, "endpoint": ep}),
+            EngineSeen::Down(why) => json!({"running": false, "reason": why}),
             EngineSeen::Error(e) => json!({"running": null, "error": e}),
             EngineSeen::Up(info, n, ep) => json!({
                 "running": true,
@@ -235,7 +241,8 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
     let engine_line = match &seen {
         EngineSeen::Unknown if settings.root.is_some() => "not asked (--root)".to_string(),
         EngineSeen::Unknown => "unknown: name it with --pidfile and -H".to_string(),
-        EngineSeen::Down(ep) => format!("not running (nothing answers on {ep})"),
+        EngineSeen::Down(why) if why.starts_with("no dockerd") => format!("not running ({why})"),
+        EngineSeen::Down(why) => format!("not running ({why})"),
         EngineSeen::Error(e) => format!("cannot be asked: {e}"),
         EngineSeen::Up(info, n, ep) => format!(
             "dockerd {}{pid} on {ep}, live-restore {}, {n} container{} running",
