@@ -15,6 +15,10 @@ Examples:
   dockcfg -n add-insecure 10.0.0.0/8             show the diff, write nothing
   dockcfg -f /etc/default/docker add-insecure reg.local:5000   edit DOCKER_OPTS instead
   dockcfg undo                                   put the file back as it was before the last change
+  dockcfg status                                 the file's registries next to the running engine's
+
+After a change dockcfg reloads the running engine (or restarts it when it must), checks that the
+engine reports the new settings, and puts everything back if it does not (--no-apply: write only).
 
 Exit codes: 0 done (changed or already so), 1 failed, 2 bad usage (unknown flag, invalid address).";
 
@@ -62,6 +66,51 @@ pub struct GlobalArgs {
     /// (0.0.0.0/0, ::/0), undo over a hand edit
     #[arg(long, global = true)]
     pub force: bool,
+
+    /// Write the file, but do not reload or restart the engine
+    #[arg(long, global = true)]
+    pub no_apply: bool,
+
+    /// Apply with a restart of the engine even where a live reload would do
+    #[arg(long, global = true)]
+    pub restart: bool,
+
+    /// How long the engine may take to show the change before it is rolled back
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub timeout: u64,
+
+    /// The engine's API socket, as for `docker -H` (default: DOCKER_HOST, else the running
+    /// dockerd's own socket, else unix:///var/run/docker.sock)
+    #[arg(short = 'H', long = "host", value_name = "HOST", global = true)]
+    pub host: Option<String>,
+
+    /// The pidfile of the dockerd to reload when no service manager runs it (a dockerd started
+    /// by hand with --pidfile)
+    #[arg(long, value_name = "PATH", global = true)]
+    pub pidfile: Option<PathBuf>,
+
+    /// The engine's log file, whose new lines are shown when an apply fails (for a dockerd whose
+    /// output goes to a file)
+    #[arg(long, value_name = "PATH", global = true)]
+    pub log_file: Option<PathBuf>,
+
+    /// How to restart the engine, as one command line run without a shell (until service
+    /// detection knows it)
+    #[arg(long, value_name = "COMMAND", value_parser = parse_command_line, hide = true, global = true)]
+    pub restart_cmd: Option<CommandLine>,
+}
+
+/// A command line given as one shell-style string, split into words (nothing is expanded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandLine(pub Vec<String>);
+
+fn parse_command_line(s: &str) -> Result<CommandLine, String> {
+    let words = shell_words::split(s).map_err(|e| format!("{e} in {s:?}"))?;
+    if words.is_empty() {
+        return Err("an empty command".into());
+    }
+    Ok(CommandLine(words))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,6 +140,21 @@ pub enum Command {
 
     /// Restore the file as it was before dockcfg's last change to it (diff shown)
     Undo,
+
+    /// Show the engine found, its registry settings next to the file's, and what differs
+    Status,
+
+    /// Apply the file's current content to the running engine (reload, or restart if needed)
+    Apply,
+
+    /// Move registry flags (--insecure-registry, --registry-mirror) from DOCKER_OPTS / OPTIONS
+    /// files into daemon.json, so the engine never gets a setting twice
+    Migrate {
+        /// A DOCKER_OPTS / OPTIONS file to take the flags from (repeatable; default: the ones
+        /// the engine reads)
+        #[arg(long = "from", value_name = "PATH")]
+        from: Vec<PathBuf>,
+    },
 
     /// Print shell completions
     Completions {

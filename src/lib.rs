@@ -3,11 +3,13 @@
 //! The core (parse, edit, validate, render, diff) is pure; files and processes are touched only
 //! by `store` (files) and, later, the command runner.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod daemon_json;
 pub mod diag;
 pub mod edit;
+pub mod engine;
 pub mod env;
 pub mod exit;
 pub mod host;

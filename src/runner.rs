@@ -32,7 +32,7 @@ impl CmdOutput {
 pub enum Sig {
     /// Reload the configuration (dockerd re-reads daemon.json).
     Hup,
-    /// Is the process there? (signal 0: nothing is sent)
+    /// Is the process there? (signal 0: nothing is sent; a zombie counts as gone)
     Probe,
 }
 
@@ -114,8 +114,27 @@ impl Runner for SystemRunner {
             Sig::Hup => Some(Signal::SIGHUP),
             Sig::Probe => None,
         };
-        kill(Pid::from_raw(raw), signal).map_err(io::Error::from)
+        kill(Pid::from_raw(raw), signal).map_err(io::Error::from)?;
+        // A daemon that exited but is not reaped yet (its parent is init, which may be slow)
+        // still takes signal 0: it is gone all the same.
+        if sig == Sig::Probe
+            && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| proc_state(&s))
+                .is_some_and(|c| c == 'Z' || c == 'X')
+        {
+            return Err(io::Error::from_raw_os_error(nix::libc::ESRCH));
+        }
+        Ok(())
     }
+}
+
+/// The state letter of a /proc/PID/stat line (the command name may hold spaces and parentheses).
+fn proc_state(stat: &str) -> Option<char> {
+    stat.get(stat.rfind(')')? + 1..)?
+        .trim_start()
+        .chars()
+        .next()
 }
 
 /// One call a [`Recorder`] saw.
@@ -225,6 +244,20 @@ mod tests {
         let r = SystemRunner;
         assert!(r.signal(std::process::id(), Sig::Probe).is_ok());
         assert!(r.signal(0, Sig::Probe).is_err());
+        // An exited child not reaped yet is a zombie: gone.
+        let mut child = Command::new("true").spawn().expect("spawn true");
+        let pid = child.id();
+        let t = Instant::now();
+        while r.signal(pid, Sig::Probe).is_ok() && t.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(
+            r.signal(pid, Sig::Probe).is_err(),
+            "zombie {pid} counts as gone"
+        );
+        let _ = child.wait();
+        assert_eq!(proc_state("42 (a) b (c)) Z 1"), Some('Z'));
+        assert_eq!(proc_state("garbage"), None);
     }
 
     #[test]

@@ -53,7 +53,35 @@ pub enum Action {
         key: RegistryKey,
     },
     Undo,
+    /// `status`: the engine, the file, and how they differ.
+    Status,
+    /// `apply`: apply the file as it is.
+    Apply,
+    /// `migrate`: move registry flags from these DOCKER_OPTS / OPTIONS files (none given: the
+    /// ones the engine reads) into daemon.json.
+    Migrate {
+        from: Vec<PathBuf>,
+    },
     Completions(clap_complete::Shell),
+}
+
+/// How a change reaches the running engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplySettings {
+    /// Apply after writing: not with --no-apply, --dry-run or --root.
+    pub enabled: bool,
+    /// `--restart`: restart even where a reload would do.
+    pub force_restart: bool,
+    /// `--timeout`: how long the engine may take to show the change.
+    pub timeout: std::time::Duration,
+    /// `-H`: the engine's API socket.
+    pub host: Option<String>,
+    /// `--pidfile`: the dockerd to signal when no service manager runs it.
+    pub pidfile: Option<PathBuf>,
+    /// `--log-file`: the engine's log, shown after a failed apply.
+    pub log_file: Option<PathBuf>,
+    /// `--restart-cmd` (hidden, until service detection knows the command).
+    pub restart_cmd: Option<Vec<String>>,
 }
 
 /// The environment a run depends on: variables and user (`EnvView`) and which standard streams
@@ -98,6 +126,7 @@ pub struct Settings {
     pub force: bool,
     /// A prompt may appear only when stdin is a terminal and --yes was not given.
     pub may_ask: bool,
+    pub apply: ApplySettings,
 }
 
 /// The default daemon.json, under `root` when given.
@@ -133,6 +162,14 @@ impl Settings {
                 key: RegistryKey::Mirrors,
             },
             C::Undo => Action::Undo,
+            C::Status => Action::Status,
+            C::Apply => Action::Apply,
+            C::Migrate { from } => Action::Migrate {
+                from: from
+                    .iter()
+                    .map(|f| under_root(cli.global.root.as_deref(), f))
+                    .collect(),
+            },
             C::Completions { shell } => Action::Completions(shell),
         };
         let g = cli.global;
@@ -150,7 +187,6 @@ impl Settings {
         Settings {
             action,
             target,
-            root,
             dry_run: g.dry_run,
             yes: g.yes,
             json: g.json,
@@ -158,6 +194,16 @@ impl Settings {
             color_stderr: colour_for(env.stderr_is_terminal),
             force: g.force,
             may_ask: env.stdin_is_terminal && !g.yes && !g.json,
+            apply: ApplySettings {
+                enabled: !g.no_apply && !g.dry_run && root.is_none(),
+                force_restart: g.restart,
+                timeout: std::time::Duration::from_secs(g.timeout),
+                host: g.host,
+                pidfile: g.pidfile,
+                log_file: g.log_file,
+                restart_cmd: g.restart_cmd.map(|c| c.0),
+            },
+            root,
         }
     }
 }
@@ -251,6 +297,59 @@ mod tests {
         assert!(settings(&["--color", "always", "insecure", "ls"], &Env::default()).color);
         assert!(!settings(&["--color", "never", "insecure", "ls"], &tty).color);
         assert!(!settings(&["--json", "insecure", "ls"], &tty).color);
+    }
+
+    #[test]
+    fn apply_is_off_with_no_apply_dry_run_or_root() {
+        let env = Env::default();
+        let cases: &[(&[&str], bool)] = &[
+            (&["add-insecure", "h:5000"], true),
+            (&["--no-apply", "add-insecure", "h:5000"], false),
+            (&["add-insecure", "h:5000", "-n"], false),
+            (&["--root", "/mnt", "add-insecure", "h:5000"], false),
+        ];
+        for (args, want) in cases {
+            assert_eq!(settings(args, &env).apply.enabled, *want, "{args:?}");
+        }
+        let s = settings(
+            &[
+                "-H",
+                "unix:///t/d.sock",
+                "--pidfile",
+                "/t/d.pid",
+                "--timeout",
+                "5",
+                "--restart",
+                "--restart-cmd",
+                "service docker restart",
+                "apply",
+            ],
+            &env,
+        );
+        assert_eq!(s.action, Action::Apply);
+        assert_eq!(s.apply.host.as_deref(), Some("unix:///t/d.sock"));
+        assert_eq!(s.apply.timeout, std::time::Duration::from_secs(5));
+        assert!(s.apply.force_restart);
+        assert_eq!(
+            s.apply.restart_cmd,
+            Some(vec![
+                "service".to_string(),
+                "docker".into(),
+                "restart".into()
+            ])
+        );
+        let bad = Cli::try_parse_from(["dockcfg", "--timeout", "0", "apply"]);
+        assert!(bad.is_err());
+        let m = settings(
+            &["--root", "/mnt", "migrate", "--from", "/etc/default/docker"],
+            &env,
+        );
+        assert_eq!(
+            m.action,
+            Action::Migrate {
+                from: vec![PathBuf::from("/mnt/etc/default/docker")]
+            }
+        );
     }
 
     #[test]

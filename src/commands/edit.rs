@@ -3,6 +3,7 @@
 use anyhow::Result;
 use serde_json::json;
 
+use super::applying::{self, Request};
 use super::{config_file, print_diff, print_json, print_stdout};
 use crate::edit::{self, FileKind};
 use crate::exit::Exit;
@@ -85,18 +86,22 @@ pub(super) fn change_list(
     } else {
         (None, String::new())
     };
+    // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
+    let after = new_text.as_deref().or(current.text.as_deref());
+    let request = Request::for_file(&settings.target, kind, current.text.as_deref(), after);
+    let step = applying::prepare(settings, env, request, msgs)?;
+    applying::confirm(settings, &step, msgs)?;
     let mut written = false;
     let mut backup = None;
+    let mut report = None;
     if let (Some(text), Some(lock)) = (&new_text, &lock) {
-        let report = file.write(lock, bytes.as_deref(), &edit::encode(&current, text))?;
-        written = report.changed;
-        backup = report
-            .backup
-            .as_ref()
-            .map(|b| b.dir().display().to_string());
-        for w in &report.warnings {
+        let r = file.write(lock, bytes.as_deref(), &edit::encode(&current, text))?;
+        written = r.changed;
+        backup = r.backup.as_ref().map(|b| b.dir().display().to_string());
+        for w in &r.warnings {
             msgs.warn(w);
         }
+        report = Some(r);
     }
     let added: Vec<&String> = match &settings.action {
         Action::Add { .. } if changed => {
@@ -109,6 +114,30 @@ pub(super) fn change_list(
         }
         _ => Vec::new(),
     };
+    if !settings.json {
+        if !diff.is_empty() {
+            print_diff(settings, &diff)?;
+        }
+        if key == RegistryKey::Insecure {
+            for a in &added {
+                msgs.warn(&tls_off_line(a));
+            }
+        }
+        if written {
+            msgs.info(&format!("wrote {path}"));
+        } else if changed {
+            msgs.info(&format!("dry run: {path} was not changed"));
+        } else if matches!(settings.action, Action::Add { .. }) {
+            msgs.info("nothing to do");
+        }
+    }
+    let mut rollback = || -> Result<String> {
+        if let (Some(lock), Some(report)) = (&lock, &report) {
+            file.rollback(lock, report)?;
+        }
+        Ok(format!("put {path} back as it was"))
+    };
+    let outcome = applying::run(settings, &step, written, &mut rollback, msgs);
     if settings.json {
         print_json(&json!({
             "file": path,
@@ -123,26 +152,14 @@ pub(super) fn change_list(
             "not_present": result.absent,
             "notes": inputs.notes,
             "warnings": inputs.warnings,
-            "backup": backup,
+            "backup": if outcome.rolled_back { None } else { backup },
+            "apply": applying::outcome_json(&step, &outcome),
         }))?;
-        return Ok(Exit::Done);
     }
-    if !diff.is_empty() {
-        print_diff(settings, &diff)?;
+    match outcome.failure {
+        Some(f) => Err(anyhow::anyhow!(f)),
+        None => Ok(Exit::Done),
     }
-    if key == RegistryKey::Insecure {
-        for a in &added {
-            msgs.warn(&tls_off_line(a));
-        }
-    }
-    if written {
-        msgs.info(&format!("wrote {path}"));
-    } else if changed {
-        msgs.info(&format!("dry run: {path} was not changed"));
-    } else if matches!(settings.action, Action::Add { .. }) {
-        msgs.info("nothing to do");
-    }
-    Ok(Exit::Done)
 }
 
 /// The one line every insecure add prints: what it costs and the safer way.

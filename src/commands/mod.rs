@@ -1,7 +1,12 @@
 //! Running a command: the one place where the pure core meets files, processes and the
 //! terminal. One file per command; this one dispatches and holds what they share.
 
+mod apply;
+mod applying;
 mod edit;
+mod migrate;
+mod status;
+mod stopgap;
 mod undo;
 
 use std::io::Write as _;
@@ -39,12 +44,24 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
             })
         }
         Action::Undo => undo::undo(settings, env, &msgs),
+        Action::Status => status::status(settings, env, &msgs),
+        Action::Apply => apply::apply(settings, env, &msgs),
+        Action::Migrate { from } => migrate::migrate(settings, env, from, &msgs),
     }
 }
 
 pub(crate) fn config_file(settings: &Settings, env: &Env) -> Result<ConfigFile> {
+    config_file_at(settings, env, &settings.target)
+}
+
+/// The [`ConfigFile`] for another path than the target (migrate's DOCKER_OPTS files).
+pub(crate) fn config_file_at(
+    settings: &Settings,
+    env: &Env,
+    path: &std::path::Path,
+) -> Result<ConfigFile> {
     let state = StateDir::choose(settings.root.as_deref(), &env.view)?;
-    ConfigFile::new(&settings.target, settings.root.as_deref(), state)
+    ConfigFile::new(path, settings.root.as_deref(), state)
 }
 
 pub(crate) fn print_stdout(text: &str) -> Result<()> {

@@ -1,0 +1,366 @@
+//! `migrate`: move `--insecure-registry` and `--registry-mirror` flags from DOCKER_OPTS /
+//! OPTIONS files into daemon.json, so the engine never gets a setting twice. Diffs shown, every
+//! file backed up (each undone with `dockcfg -f FILE undo`), then applied with a restart (flags
+//! are read only at start), rolled back together when the engine does not come back.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use serde_json::json;
+
+use super::applying::{self, Request};
+use super::{config_file_at, print_diff, print_json};
+use crate::apply::{Change, Expected};
+use crate::edit::{self, FileKind};
+use crate::exit::{Exit, FileError, UsageError};
+use crate::opts_file::{self, RegistryFlag};
+use crate::output::{self, Messages};
+use crate::settings::{Env, RegistryKey, Settings, under_root};
+use crate::store::{ConfigFile, Lock, WriteReport};
+
+/// Where DOCKER_OPTS / OPTIONS files live (STOPGAP until detection names the one the engine
+/// reads): Debian/Ubuntu, Alpine, RHEL.
+const KNOWN_OPTS_FILES: &[&str] = &[
+    "/etc/default/docker",
+    "/etc/conf.d/docker",
+    "/etc/sysconfig/docker",
+];
+
+fn flag_of(key: RegistryKey) -> RegistryFlag {
+    match key {
+        RegistryKey::Insecure => RegistryFlag::InsecureRegistry,
+        RegistryKey::Mirrors => RegistryFlag::RegistryMirror,
+    }
+}
+
+const KEYS: [RegistryKey; 2] = [RegistryKey::Insecure, RegistryKey::Mirrors];
+
+/// Values taken out of a file, per key, in order.
+pub(crate) type Moved = Vec<(RegistryKey, Vec<String>)>;
+
+/// One write of a migration: the file, its bytes before, its bytes after.
+type Write<'a> = (&'a ConfigFile, Option<&'a [u8]>, Vec<u8>);
+
+/// One DOCKER_OPTS file and what migrating takes out of it.
+struct Source {
+    file: ConfigFile,
+    label: String,
+    bytes: Vec<u8>,
+    text: String,
+    new_text: String,
+    /// Values per key, in order.
+    moved: Moved,
+}
+
+/// Pure: `text` without the registry flags, and the values taken out (in order, per key).
+pub(crate) fn strip_flags(path: &str, text: &str) -> Result<(String, Moved), FileError> {
+    let render = |t: &str, d: &crate::diag::Diagnostic| FileError(d.render(path, t, false));
+    let mut current = text.to_string();
+    let mut moved = Vec::new();
+    for key in KEYS {
+        let parsed = opts_file::parse(&current).map_err(|d| render(&current, &d))?;
+        let values = parsed.values(flag_of(key));
+        if values.is_empty() {
+            continue;
+        }
+        current = opts_file::set_values(&current, &parsed, flag_of(key), &[])
+            .map_err(|d| render(&current, &d))?;
+        moved.push((key, values));
+    }
+    Ok((current, moved))
+}
+
+pub(super) fn migrate(
+    settings: &Settings,
+    env: &Env,
+    from: &[PathBuf],
+    msgs: &Messages,
+) -> Result<Exit> {
+    let target_file = super::config_file(settings, env)?;
+    let target = target_file.label();
+    let target_bytes = target_file.read()?;
+    if FileKind::detect(&settings.target, target_bytes.as_deref()) != FileKind::DaemonJson {
+        return Err(UsageError(format!(
+            "migrate writes daemon.json, and {target} is a DOCKER_OPTS file: name it with --from, \
+             and daemon.json (if not the default) with --file"
+        ))
+        .into());
+    }
+    let paths: Vec<PathBuf> = if from.is_empty() {
+        KNOWN_OPTS_FILES
+            .iter()
+            .map(|p| under_root(settings.root.as_deref(), Path::new(p)))
+            .filter(|p| p.is_file())
+            .collect()
+    } else {
+        from.to_vec()
+    };
+
+    // Read under the locks (one per folder), so no other dockcfg run changes a file meanwhile.
+    let mut locks: HashMap<PathBuf, Lock> = HashMap::new();
+    let mut lock_for = |f: &ConfigFile| -> Result<()> {
+        let dir = f.real().parent().unwrap_or(Path::new("/")).to_path_buf();
+        if !settings.dry_run && !locks.contains_key(&dir) {
+            locks.insert(dir, f.lock()?);
+        }
+        Ok(())
+    };
+    lock_for(&target_file)?;
+    let target_bytes = target_file.read()?;
+    let mut sources = Vec::new();
+    for p in &paths {
+        let file = config_file_at(settings, env, p)?;
+        lock_for(&file)?;
+        let label = file.label();
+        let Some(bytes) = file.read()? else {
+            if !from.is_empty() {
+                bail!("{label} does not exist");
+            }
+            continue;
+        };
+        let text = String::from_utf8(bytes.clone())
+            .map_err(|_| anyhow::anyhow!("{label} is not UTF-8 text"))?;
+        let (new_text, moved) = strip_flags(&label, &text)?;
+        if moved.is_empty() {
+            msgs.info(&format!("{label} has no registry flags"));
+            continue;
+        }
+        sources.push(Source {
+            file,
+            label,
+            bytes,
+            text,
+            new_text,
+            moved,
+        });
+    }
+    if sources.is_empty() {
+        msgs.info("nothing to migrate: no --insecure-registry or --registry-mirror flags found");
+        if settings.json {
+            print_json(&json!({"file": target, "sources": [], "written": false}))?;
+        }
+        return Ok(Exit::Done);
+    }
+
+    // The new daemon.json: its lists, then the flags' values not already there.
+    let mut current = edit::read_current(
+        &target,
+        FileKind::DaemonJson,
+        target_bytes.as_deref(),
+        RegistryKey::Insecure,
+    )?;
+    let old_text = current.text.clone();
+    let mut text = current.text.clone();
+    let mut expected = Expected::default();
+    let mut changed_keys = Vec::new();
+    for key in KEYS {
+        let flagged: Vec<String> = sources
+            .iter()
+            .flat_map(|s| s.moved.iter().filter(|(k, _)| *k == key))
+            .flat_map(|(_, v)| v.clone())
+            .collect();
+        if flagged.is_empty() {
+            continue;
+        }
+        let bytes = text.as_ref().map(|t| t.as_bytes().to_vec());
+        current = edit::read_current(&target, FileKind::DaemonJson, bytes.as_deref(), key)?;
+        let entries: Vec<edit::Entry> = flagged
+            .iter()
+            .map(|v| edit::Entry {
+                key: edit::entry_key(key, v),
+                value: v.clone(),
+            })
+            .collect();
+        let merged = edit::add_to_list(key, &current.values, &entries, false).values;
+        if merged != current.values {
+            text = Some(edit::render(&target, &current, key, &merged)?);
+            changed_keys.push(key.json_key().to_string());
+        }
+        match key {
+            RegistryKey::Insecure => expected.insecure = Some(merged),
+            RegistryKey::Mirrors => expected.mirrors = Some(merged),
+        }
+    }
+
+    let mut diffs = Vec::new();
+    let target_diff = output::unified_diff(&target, old_text.as_deref(), text.as_deref());
+    if !target_diff.is_empty() {
+        diffs.push((target.clone(), target_diff));
+    }
+    for s in &sources {
+        diffs.push((
+            s.label.clone(),
+            output::unified_diff(&s.label, Some(&s.text), Some(&s.new_text)),
+        ));
+    }
+
+    let request = Request {
+        target: settings.target.clone(),
+        kind: FileKind::DaemonJson,
+        change: Change {
+            keys: changed_keys,
+            flags: true,
+            ..Change::default()
+        },
+        expected,
+        before_restart: Vec::new(),
+    };
+    let step = applying::prepare(settings, env, request, msgs)?;
+    applying::confirm(settings, &step, msgs)?;
+
+    // Write daemon.json first, then each DOCKER_OPTS file; a failure puts back what was written.
+    let mut done: Vec<(&ConfigFile, WriteReport)> = Vec::new();
+    let lock_of = |f: &ConfigFile| locks.get(f.real().parent().unwrap_or(Path::new("/")));
+    let mut written = false;
+    if !settings.dry_run {
+        let mut writes: Vec<Write> = Vec::new();
+        if let Some(t) = &text
+            && text != old_text
+        {
+            writes.push((
+                &target_file,
+                target_bytes.as_deref(),
+                edit::encode(&current, t),
+            ));
+        }
+        for s in &sources {
+            writes.push((
+                &s.file,
+                Some(s.bytes.as_slice()),
+                s.new_text.clone().into_bytes(),
+            ));
+        }
+        for (file, old, new) in writes {
+            let Some(lock) = lock_of(file) else {
+                bail!("internal error: no lock for {}", file.label());
+            };
+            match file.write(lock, old, &new) {
+                Ok(r) => {
+                    for w in &r.warnings {
+                        msgs.warn(w);
+                    }
+                    done.push((file, r));
+                }
+                Err(e) => {
+                    for (f, r) in done.iter().rev() {
+                        if let Some(l) = lock_of(f) {
+                            let _ = f.rollback(l, r);
+                        }
+                    }
+                    return Err(
+                        e.context("nothing was migrated: the files written so far were put back")
+                    );
+                }
+            }
+        }
+        written = true;
+    }
+
+    if !settings.json {
+        for (_, d) in &diffs {
+            print_diff(settings, d)?;
+        }
+        if written {
+            let names: Vec<String> = diffs.iter().map(|(n, _)| n.clone()).collect();
+            msgs.info(&format!("wrote {}", names.join(", ")));
+            let root = settings
+                .root
+                .as_ref()
+                .map(|r| format!("--root {} ", r.display()))
+                .unwrap_or_default();
+            let undo: Vec<String> = names
+                .iter()
+                .map(|n| format!("dockcfg {root}-f {n} undo"))
+                .collect();
+            msgs.note(&format!("to undo the migration: {}", undo.join(" && ")));
+        } else {
+            msgs.info("dry run: nothing was changed");
+        }
+    }
+    let mut rollback = || -> Result<String> {
+        let mut names = Vec::new();
+        for (f, r) in done.iter().rev() {
+            let Some(l) = lock_of(f) else {
+                bail!("internal error: no lock for {}", f.label());
+            };
+            f.rollback(l, r)?;
+            names.push(f.label());
+        }
+        Ok(format!("put {} back as they were", names.join(" and ")))
+    };
+    let outcome = applying::run(settings, &step, written, &mut rollback, msgs);
+    if settings.json {
+        let moved: serde_json::Map<String, serde_json::Value> = KEYS
+            .iter()
+            .map(|k| {
+                let v: Vec<String> = sources
+                    .iter()
+                    .flat_map(|s| s.moved.iter().filter(|(kk, _)| kk == k))
+                    .flat_map(|(_, v)| v.clone())
+                    .collect();
+                (k.json_key().to_string(), json!(v))
+            })
+            .collect();
+        print_json(&json!({
+            "file": target,
+            "sources": sources.iter().map(|s| s.label.clone()).collect::<Vec<_>>(),
+            "moved": moved,
+            "diffs": diffs.iter().map(|(f, d)| json!({"file": f, "diff": d})).collect::<Vec<_>>(),
+            "written": written,
+            "dry_run": settings.dry_run,
+            "apply": applying::outcome_json(&step, &outcome),
+        }))?;
+    }
+    match outcome.failure {
+        Some(f) => Err(anyhow::anyhow!(f)),
+        None => Ok(Exit::Done),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn strips_registry_flags_and_keeps_the_rest() {
+        let cases: &[(&str, &str, &[(RegistryKey, &[&str])])] = &[
+            (
+                "DOCKER_OPTS=\"--iptables=false --insecure-registry a:5000 --registry-mirror=https://m --insecure-registry=10.0.0.0/8\"\n",
+                "DOCKER_OPTS=\"--iptables=false\"\n",
+                &[
+                    (RegistryKey::Insecure, &["a:5000", "10.0.0.0/8"]),
+                    (RegistryKey::Mirrors, &["https://m"]),
+                ],
+            ),
+            (
+                "# keep me\nOPTIONS='--selinux-enabled --registry-mirror https://m'\n",
+                "# keep me\nOPTIONS='--selinux-enabled'\n",
+                &[(RegistryKey::Mirrors, &["https://m"])],
+            ),
+            (
+                "DOCKER_OPTS=\"--debug\"\n",
+                "DOCKER_OPTS=\"--debug\"\n",
+                &[],
+            ),
+        ];
+        for (input, want_text, want_moved) in cases {
+            let (text, moved) = strip_flags("/etc/default/docker", input).expect("strips");
+            assert_eq!(&text, want_text, "{input}");
+            let got: Vec<(RegistryKey, Vec<&str>)> = moved
+                .iter()
+                .map(|(k, v)| (*k, v.iter().map(String::as_str).collect()))
+                .collect();
+            let want: Vec<(RegistryKey, Vec<&str>)> =
+                want_moved.iter().map(|(k, v)| (*k, v.to_vec())).collect();
+            assert_eq!(got, want, "{input}");
+        }
+        let err = strip_flags(
+            "/etc/default/docker",
+            "DOCKER_OPTS=\"--insecure-registry a\n",
+        )
+        .expect_err("unterminated quote");
+        assert!(err.0.starts_with("/etc/default/docker:1:"), "{}", err.0);
+    }
+}
