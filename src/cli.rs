@@ -68,8 +68,13 @@ pub struct GlobalArgs {
     pub force: bool,
 
     /// Write the file, but do not reload or restart the engine
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "DOCKCFG_NO_APPLY")]
     pub no_apply: bool,
+
+    /// Whose paths and services to assume: linux, windows or mac (default: this machine's;
+    /// with --root, to inspect another machine's tree)
+    #[arg(long, value_name = "OS", value_parser = parse_os, global = true)]
+    pub platform: Option<crate::host::Os>,
 
     /// Apply with a restart of the engine even where a live reload would do
     #[arg(long, global = true)]
@@ -99,6 +104,10 @@ pub struct GlobalArgs {
     /// detection knows it)
     #[arg(long, value_name = "COMMAND", value_parser = parse_command_line, hide = true, global = true)]
     pub restart_cmd: Option<CommandLine>,
+}
+
+fn parse_os(s: &str) -> Result<crate::host::Os, String> {
+    s.parse()
 }
 
 /// A command line given as one shell-style string, split into words (nothing is expanded).

@@ -114,8 +114,12 @@ impl Env {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub action: Action,
-    /// The file to read and edit.
+    /// The file to read and edit (resolved by detection when `--file` is not given).
     pub target: PathBuf,
+    /// `--file` was given: the target is the user's choice, not detection's.
+    pub file_given: bool,
+    /// Whose paths and services apply (`--platform`; default: this machine's).
+    pub platform: crate::host::Os,
     pub root: Option<PathBuf>,
     pub dry_run: bool,
     pub yes: bool,
@@ -187,6 +191,8 @@ impl Settings {
         Settings {
             action,
             target,
+            file_given: g.file.is_some(),
+            platform: g.platform.unwrap_or_else(crate::host::Os::native),
             dry_run: g.dry_run,
             yes: g.yes,
             json: g.json,

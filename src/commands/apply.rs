@@ -9,10 +9,16 @@ use super::undo::as_text;
 use super::{config_file, print_json};
 use crate::edit::{self, FileKind};
 use crate::exit::{Exit, UsageError};
+use crate::host::Detected;
 use crate::output::Messages;
 use crate::settings::{Env, RegistryKey, Settings};
 
-pub(super) fn apply(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Exit> {
+pub(super) fn apply(
+    settings: &Settings,
+    env: &Env,
+    detected: &Detected,
+    msgs: &Messages,
+) -> Result<Exit> {
     if settings.root.is_some() {
         return Err(UsageError(
             "apply talks to the running engine, which --root never does".into(),
@@ -30,7 +36,7 @@ pub(super) fn apply(settings: &Settings, env: &Env, msgs: &Messages) -> Result<E
     let text = as_text(kind, bytes.as_deref());
     let mut request = Request::for_file(&settings.target, kind, text.as_deref(), text.as_deref());
     request.change.reread = kind == FileKind::DaemonJson;
-    let step = applying::prepare(settings, env, request, msgs)?;
+    let step = applying::prepare(settings, env, detected, request, msgs)?;
     match &step {
         Step::Skip(Skipped::NoEngine) => bail!(
             "no engine to apply {path} to: name the dockerd with --pidfile (and its socket with -H)"

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde_json::json;
 
-use super::stopgap;
 use crate::apply::{self, Change, EngineState, Expected, Outcome, Plan, RegistryView};
 use crate::edit::FileKind;
 use crate::engine::{self, Engine as _, HttpEngine};
@@ -61,7 +60,7 @@ pub(crate) enum Skipped {
     NoApply,
     DryRun,
     Root,
-    /// No engine is known (until detection: neither --pidfile nor -H).
+    /// No engine runs and none reads the file named with --file.
     NoEngine,
     /// The engine reads another file.
     OtherFile(String),
@@ -103,6 +102,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 pub(crate) fn prepare(
     settings: &Settings,
     env: &Env,
+    detected: &Detected,
     req: Request,
     msgs: &Messages,
 ) -> Result<Step> {
@@ -115,9 +115,7 @@ pub(crate) fn prepare(
             Skipped::NoApply
         }));
     }
-    let Some(detected) = stopgap::detect(settings, req.kind)? else {
-        return Ok(Step::Skip(Skipped::NoEngine));
-    };
+    let detected = detected.clone();
     // The dockerd named by --pidfile does not run: whatever else answers is not it, and which
     // file it reads is unknown until it starts.
     let pidfile_dead = settings.apply.pidfile.is_some() && detected.daemon.is_none();
@@ -129,6 +127,11 @@ pub(crate) fn prepare(
             }),
         };
     if !feeds {
+        // A file no engine reads is just a file: say so only when an engine runs (the user may
+        // have meant its file) or when the file was not named with --file.
+        if detected.daemon.is_none() && settings.file_given {
+            return Ok(Step::Skip(Skipped::NoEngine));
+        }
         let who = match &detected.daemon {
             Some(d) => format!("dockerd (pid {})", d.pid),
             None => "the engine".into(),

@@ -7,6 +7,7 @@ use super::applying::{self, Request};
 use super::{config_file, print_diff, print_json, print_stdout};
 use crate::edit::{self, FileKind};
 use crate::exit::Exit;
+use crate::host::Detected;
 use crate::output::{self, Messages};
 use crate::settings::{Action, Env, RegistryKey, Settings};
 
@@ -45,6 +46,7 @@ pub(super) fn list(
 pub(super) fn change_list(
     settings: &Settings,
     env: &Env,
+    detected: &Detected,
     key: RegistryKey,
     msgs: &Messages,
     inputs: edit::Inputs,
@@ -89,7 +91,7 @@ pub(super) fn change_list(
     // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
     let after = new_text.as_deref().or(current.text.as_deref());
     let request = Request::for_file(&settings.target, kind, current.text.as_deref(), after);
-    let step = applying::prepare(settings, env, request, msgs)?;
+    let step = applying::prepare(settings, env, detected, request, msgs)?;
     applying::confirm(settings, &step, msgs)?;
     let mut written = false;
     let mut backup = None;

@@ -14,18 +14,11 @@ use super::{config_file_at, print_diff, print_json};
 use crate::apply::{Change, Expected};
 use crate::edit::{self, FileKind};
 use crate::exit::{Exit, FileError, UsageError};
+use crate::host::{Detected, FlagOrigin};
 use crate::opts_file::{self, RegistryFlag};
 use crate::output::{self, Messages};
-use crate::settings::{Env, RegistryKey, Settings, under_root};
+use crate::settings::{Env, RegistryKey, Settings};
 use crate::store::{ConfigFile, Lock, WriteReport};
-
-/// Where DOCKER_OPTS / OPTIONS files live (STOPGAP until detection names the one the engine
-/// reads): Debian/Ubuntu, Alpine, RHEL.
-const KNOWN_OPTS_FILES: &[&str] = &[
-    "/etc/default/docker",
-    "/etc/conf.d/docker",
-    "/etc/sysconfig/docker",
-];
 
 fn flag_of(key: RegistryKey) -> RegistryFlag {
     match key {
@@ -74,6 +67,7 @@ pub(crate) fn strip_flags(path: &str, text: &str) -> Result<(String, Moved), Fil
 pub(super) fn migrate(
     settings: &Settings,
     env: &Env,
+    detected: &Detected,
     from: &[PathBuf],
     msgs: &Messages,
 ) -> Result<Exit> {
@@ -87,10 +81,13 @@ pub(super) fn migrate(
         ))
         .into());
     }
+    // Without --from: the DOCKER_OPTS / OPTIONS files this install's service really reads.
     let paths: Vec<PathBuf> = if from.is_empty() {
-        KNOWN_OPTS_FILES
+        detected
+            .flag_sources
             .iter()
-            .map(|p| under_root(settings.root.as_deref(), Path::new(p)))
+            .filter(|s| s.origin == FlagOrigin::OptsFile)
+            .map(|s| super::detection::on_disk(settings, &s.path))
             .filter(|p| p.is_file())
             .collect()
     } else {
@@ -206,7 +203,7 @@ pub(super) fn migrate(
         expected,
         before_restart: Vec::new(),
     };
-    let step = applying::prepare(settings, env, request, msgs)?;
+    let step = applying::prepare(settings, env, detected, request, msgs)?;
     applying::confirm(settings, &step, msgs)?;
 
     // Write daemon.json first, then each DOCKER_OPTS file; a failure puts back what was written.

@@ -3,10 +3,10 @@
 
 mod apply;
 mod applying;
+mod detection;
 mod edit;
 mod migrate;
 mod status;
-mod stopgap;
 mod undo;
 
 use std::io::Write as _;
@@ -24,29 +24,51 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
         color: settings.color_stderr,
         quiet: false,
     };
+    if let Action::Completions(shell) = &settings.action {
+        let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
+        clap_complete::generate(*shell, &mut cmd, "dockcfg", &mut std::io::stdout());
+        return Ok(Exit::Done);
+    }
+    let detected = detection::detect(settings, env);
+    let mut settings = settings.clone();
+    if !settings.file_given {
+        settings.target = match &settings.action {
+            Action::Undo => undo::newest_changed(&settings, env, &detected)?,
+            _ => detection::default_target(&settings, &detected),
+        };
+    }
+    let (settings, detected) = (&settings, &detected);
     match &settings.action {
-        Action::Completions(shell) => {
-            let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut cmd, "dockcfg", &mut std::io::stdout());
-            Ok(Exit::Done)
-        }
+        Action::Completions(_) => Ok(Exit::Done),
         Action::List { key } => edit::list(settings, env, *key, &msgs),
         Action::Add { key, values, first } => {
             let inputs = crate::edit::inputs_for_add(*key, values, settings.force)?;
-            edit::change_list(settings, env, *key, &msgs, inputs, |current, entries| {
-                crate::edit::add_to_list(*key, current, entries, *first)
-            })
+            edit::change_list(
+                settings,
+                env,
+                detected,
+                *key,
+                &msgs,
+                inputs,
+                |current, entries| crate::edit::add_to_list(*key, current, entries, *first),
+            )
         }
         Action::Remove { key, values } => {
             let inputs = crate::edit::inputs_for_remove(*key, values);
-            edit::change_list(settings, env, *key, &msgs, inputs, |current, entries| {
-                crate::edit::remove_from_list(*key, current, entries)
-            })
+            edit::change_list(
+                settings,
+                env,
+                detected,
+                *key,
+                &msgs,
+                inputs,
+                |current, entries| crate::edit::remove_from_list(*key, current, entries),
+            )
         }
-        Action::Undo => undo::undo(settings, env, &msgs),
-        Action::Status => status::status(settings, env, &msgs),
-        Action::Apply => apply::apply(settings, env, &msgs),
-        Action::Migrate { from } => migrate::migrate(settings, env, from, &msgs),
+        Action::Undo => undo::undo(settings, env, detected, &msgs),
+        Action::Status => status::status(settings, env, detected, &msgs),
+        Action::Apply => apply::apply(settings, env, detected, &msgs),
+        Action::Migrate { from } => migrate::migrate(settings, env, detected, from, &msgs),
     }
 }
 

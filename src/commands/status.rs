@@ -6,7 +6,6 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 
-use super::stopgap;
 use super::undo::as_text;
 use super::{config_file, print_json, print_stdout};
 use crate::apply::{self, RegistryView};
@@ -91,10 +90,7 @@ enum EngineSeen {
     Up(Box<Info>, usize, String),
 }
 
-fn ask_engine(settings: &Settings, env: &Env, detected: Option<&Detected>) -> EngineSeen {
-    let Some(d) = detected else {
-        return EngineSeen::Unknown;
-    };
+fn ask_engine(settings: &Settings, env: &Env, d: &Detected) -> EngineSeen {
     let ep =
         match engine::choose_endpoint(settings.apply.host.as_deref(), &env.view, &d.engine_host) {
             Ok(ep) => ep,
@@ -124,7 +120,12 @@ fn show(values: &[String]) -> String {
     }
 }
 
-pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Exit> {
+pub(super) fn status(
+    settings: &Settings,
+    env: &Env,
+    detected: &Detected,
+    msgs: &Messages,
+) -> Result<Exit> {
     let file = config_file(settings, env)?;
     let path = file.label();
     let bytes = file.read()?;
@@ -135,15 +136,10 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
     }
     let text = as_text(kind, bytes.as_deref());
     let expected = apply::expected(kind, text.as_deref(), text.as_deref());
-    let detected = if settings.root.is_some() {
-        None
-    } else {
-        stopgap::detect(settings, kind)?
-    };
     let seen = if settings.root.is_some() {
         EngineSeen::Unknown
     } else {
-        ask_engine(settings, env, detected.as_ref())
+        ask_engine(settings, env, detected)
     };
     let view: Option<RegistryView> = match &seen {
         EngineSeen::Up(info, _, _) => Some(apply::view_of(&info.registry)),
@@ -151,19 +147,23 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
     };
 
     // Conflicts: flags anywhere vs keys set in the daemon.json the engine reads.
-    let mut found = Vec::new();
-    if let Some(d) = &detected {
+    let found = {
+        let d = detected;
         let sources: Vec<(String, Vec<DaemonFlag>)> = d
             .flag_sources
             .iter()
             .map(|s| {
                 (
                     s.path.display().to_string(),
-                    source_flags(&s.path, &s.flags, s.origin),
+                    source_flags(
+                        &super::detection::on_disk(settings, &s.path),
+                        &s.flags,
+                        s.origin,
+                    ),
                 )
             })
             .collect();
-        let cfg_text = std::fs::read(&d.config_file).ok();
+        let cfg_text = std::fs::read(super::detection::on_disk(settings, &d.config_file)).ok();
         let cfg_kind = FileKind::DaemonJson;
         let cfg = as_text(cfg_kind, cfg_text.as_deref());
         let cfg_expected = apply::expected(cfg_kind, cfg.as_deref(), cfg.as_deref());
@@ -174,8 +174,8 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
                 RegistryKey::Mirrors => cfg_expected.mirrors.is_some(),
             })
             .collect();
-        found = conflicts(&sources, &d.config_file.display().to_string(), &sets);
-    }
+        conflicts(&sources, &d.config_file.display().to_string(), &sets)
+    };
 
     let drifts: Vec<(RegistryKey, Option<apply::ListDrift>)> =
         [RegistryKey::Insecure, RegistryKey::Mirrors]
@@ -187,7 +187,7 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
     if settings.json {
         let engine_json = match &seen {
             EngineSeen::Unknown => {
-                json!({"running": null, "reason": "no engine given (--pidfile / -H)"})
+                json!({"running": null, "reason": "--root: the engine is not asked"})
             }
             EngineSeen::Down(why) => json!({"running": false, "reason": why}),
             EngineSeen::Error(e) => json!({"running": null, "error": e}),
@@ -195,7 +195,7 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
                 "running": true,
                 "endpoint": ep,
                 "version": info.server_version,
-                "pid": detected.as_ref().and_then(|d| d.daemon.as_ref()).map(|d| d.pid),
+                "pid": detected.daemon.as_ref().map(|d| d.pid),
                 "live_restore": info.live_restore,
                 "containers_running": n,
             }),
@@ -218,29 +218,26 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
             );
         }
         print_json(&json!({
-            "install": detected.as_ref().map(|d| format!("{:?}", d.install)),
+            "detected": detected.to_json(),
             "engine": engine_json,
-            "config_file": detected.as_ref().map(|d| d.config_file.display().to_string()),
-            "config_reason": detected.as_ref().map(|d| d.config_reason.clone()),
             "file": path,
             "kind": match kind { FileKind::DaemonJson => "daemon.json", FileKind::OptsFile => "opts" },
             "registries": regs,
             "in_sync": in_sync,
             "conflicts": found.iter().map(Conflict::message).collect::<Vec<_>>(),
-            "evidence": detected.as_ref().map(|d| d.evidence.clone()).unwrap_or_default(),
         }))?;
         return Ok(Exit::Done);
     }
 
     let mut out = String::new();
     let pid = detected
+        .daemon
         .as_ref()
-        .and_then(|d| d.daemon.as_ref())
         .map(|d| format!(" (pid {})", d.pid))
         .unwrap_or_default();
     let engine_line = match &seen {
         EngineSeen::Unknown if settings.root.is_some() => "not asked (--root)".to_string(),
-        EngineSeen::Unknown => "unknown: name it with --pidfile and -H".to_string(),
+        EngineSeen::Unknown => "not asked".to_string(),
         EngineSeen::Down(why) if why.starts_with("no dockerd") => format!("not running ({why})"),
         EngineSeen::Down(why) => format!("not running ({why})"),
         EngineSeen::Error(e) => format!("cannot be asked: {e}"),
@@ -251,14 +248,11 @@ pub(super) fn status(settings: &Settings, env: &Env, msgs: &Messages) -> Result<
             if *n == 1 { "" } else { "s" }
         ),
     };
-    out.push_str(&format!("engine:       {engine_line}\n"));
-    if let Some(d) = &detected {
-        out.push_str(&format!(
-            "reads:        {} ({})\n",
-            d.config_file.display(),
-            d.config_reason
-        ));
+    for line in detected.describe() {
+        out.push_str(&line);
+        out.push('\n');
     }
+    out.push_str(&format!("engine API:   {engine_line}\n"));
     out.push_str(&format!("file:         {path}\n"));
     for ((key, d), values) in drifts.iter().zip(&file_values) {
         out.push_str(&format!("{}:\n", key.json_key()));

@@ -8,6 +8,7 @@ use super::applying::{self, Request};
 use super::{config_file, print_diff, print_json};
 use crate::edit::FileKind;
 use crate::exit::Exit;
+use crate::host::Detected;
 use crate::output::{self, Messages};
 use crate::settings::{Env, Settings};
 
@@ -23,7 +24,12 @@ pub(super) fn as_text(kind: FileKind, bytes: Option<&[u8]>) -> Option<String> {
     }
 }
 
-pub(super) fn undo(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Exit> {
+pub(super) fn undo(
+    settings: &Settings,
+    env: &Env,
+    detected: &Detected,
+    msgs: &Messages,
+) -> Result<Exit> {
     let file = config_file(settings, env)?;
     let path = file.label();
     let plan = file.plan_undo()?;
@@ -38,7 +44,7 @@ pub(super) fn undo(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Ex
         as_text(kind, plan.current()).as_deref(),
         as_text(kind, plan.restored()).as_deref(),
     );
-    let step = applying::prepare(settings, env, request, msgs)?;
+    let step = applying::prepare(settings, env, detected, request, msgs)?;
     applying::confirm(settings, &step, msgs)?;
     let mut written = false;
     let mut kept = None;
@@ -99,4 +105,24 @@ pub(super) fn undo(settings: &Settings, env: &Env, msgs: &Messages) -> Result<Ex
         Some(f) => Err(anyhow::anyhow!(f)),
         None => Ok(Exit::Done),
     }
+}
+
+/// `undo` without `--file`: the file of this install that dockcfg changed last (daemon.json or
+/// a DOCKER_OPTS file), so undo follows the last edit wherever detection sent it.
+pub(super) fn newest_changed(
+    settings: &Settings,
+    env: &Env,
+    detected: &Detected,
+) -> Result<std::path::PathBuf> {
+    let candidates = super::detection::candidate_files(settings, detected);
+    let mut newest: Option<(std::time::SystemTime, std::path::PathBuf)> = None;
+    for path in &candidates {
+        let file = super::config_file_at(settings, env, path)?;
+        if let Some(entry) = file.backups()?.first() {
+            if newest.as_ref().is_none_or(|(t, _)| entry.time() > *t) {
+                newest = Some((entry.time(), path.clone()));
+            }
+        }
+    }
+    Ok(newest.map_or_else(|| candidates[0].clone(), |(_, p)| p))
 }
