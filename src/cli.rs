@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::version::EngineVersion;
+
 const EXAMPLES: &str = "\
 Examples:
   dockcfg add-insecure 192.168.199.100:5000      allow a plain-HTTP registry
@@ -15,8 +17,11 @@ Examples:
   dockcfg -n add-insecure 10.0.0.0/8             show the diff, write nothing
   dockcfg -f /etc/default/docker add-insecure reg.local:5000   edit DOCKER_OPTS instead
   dockcfg undo                                   put the file back as it was before the last change
+  dockcfg validate                               check daemon.json the way the installed dockerd reads it
+  dockcfg validate --engine 20.10 daemon.json    ... the way dockerd 20.10 reads it
 
-Exit codes: 0 done (changed or already so), 1 failed, 2 bad usage (unknown flag, invalid address).";
+Exit codes: 0 done (changed or already so; validate: valid, warnings allowed), 1 failed (validate:
+errors found), 2 bad usage (unknown flag, invalid address, bad --engine).";
 
 /// Manage the Docker engine's registry settings (insecure registries, mirrors) safely:
 /// validated, format-preserving, backed up, with a diff.
@@ -62,6 +67,26 @@ pub struct GlobalArgs {
     /// (0.0.0.0/0, ::/0), undo over a hand edit
     #[arg(long, global = true)]
     pub force: bool,
+
+    /// Judge files by the rules of this Docker Engine version (20.10, 24.0, 28.3, ...); default:
+    /// the installed dockerd's version (`dockerd --version`), else the newest dockcfg knows
+    #[arg(long, value_name = "VERSION", value_parser = parse_engine, global = true)]
+    pub engine: Option<EngineVersion>,
+
+    /// Judge files for dockerd on this platform (default: this machine's)
+    #[arg(long, value_enum, value_name = "PLATFORM", global = true)]
+    pub platform: Option<PlatformArg>,
+}
+
+/// `--engine`: MAJOR.MINOR with an optional patch (`20.10`, `26.1.5`).
+fn parse_engine(s: &str) -> Result<EngineVersion, String> {
+    s.parse()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Linux,
+    Windows,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,6 +116,14 @@ pub enum Command {
 
     /// Restore the file as it was before dockcfg's last change to it (diff shown)
     Undo,
+
+    /// Check a daemon.json (or DOCKER_OPTS file) the way dockerd reads it: every problem with
+    /// its line, column and fix; exit 1 when dockerd would refuse it or ignore a setting
+    Validate {
+        /// The file to check (default: the target file, /etc/docker/daemon.json)
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
 
     /// Print shell completions
     Completions {

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{self, Cli, ColorWhen};
 use crate::env::EnvView;
+use crate::validate::Platform;
+use crate::version::EngineVersion;
 
 /// Which registry setting a command works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +55,8 @@ pub enum Action {
         key: RegistryKey,
     },
     Undo,
+    /// Check the target file (which `validate PATH` sets, as `--file` does).
+    Validate,
     Completions(clap_complete::Shell),
 }
 
@@ -98,6 +102,12 @@ pub struct Settings {
     pub force: bool,
     /// A prompt may appear only when stdin is a terminal and --yes was not given.
     pub may_ask: bool,
+    /// The file was named (`--file`, or `validate PATH`) rather than the default daemon.json.
+    pub file_named: bool,
+    /// `--engine`: judge files by this engine's rules instead of the installed one's.
+    pub engine: Option<EngineVersion>,
+    /// `--platform`: judge files for dockerd on this platform instead of this machine's.
+    pub platform: Option<Platform>,
 }
 
 /// The default daemon.json, under `root` when given.
@@ -119,6 +129,7 @@ impl Settings {
         use cli::{Command as C, InsecureCmd as I, MirrorCmd as M};
         let add = |key, values, first| Action::Add { key, values, first };
         let rm = |key, values| Action::Remove { key, values };
+        let mut named = cli.global.file.clone();
         let action = match cli.command {
             C::Insecure(I::Add(a)) | C::AddInsecure(a) => {
                 add(RegistryKey::Insecure, a.addrs, false)
@@ -133,11 +144,17 @@ impl Settings {
                 key: RegistryKey::Mirrors,
             },
             C::Undo => Action::Undo,
+            C::Validate { path } => {
+                if path.is_some() {
+                    named = path;
+                }
+                Action::Validate
+            }
             C::Completions { shell } => Action::Completions(shell),
         };
         let g = cli.global;
         let root = g.root;
-        let target = match &g.file {
+        let target = match &named {
             Some(f) => under_root(root.as_deref(), f),
             None => under_root(root.as_deref(), Path::new(DEFAULT_DAEMON_JSON)),
         };
@@ -158,6 +175,12 @@ impl Settings {
             color_stderr: colour_for(env.stderr_is_terminal),
             force: g.force,
             may_ask: env.stdin_is_terminal && !g.yes && !g.json,
+            file_named: named.is_some(),
+            engine: g.engine,
+            platform: g.platform.map(|p| match p {
+                cli::PlatformArg::Linux => Platform::Linux,
+                cli::PlatformArg::Windows => Platform::Windows,
+            }),
         }
     }
 }
@@ -213,6 +236,24 @@ mod tests {
         for (args, want) in cases {
             assert_eq!(settings(args, &env).target, PathBuf::from(want), "{args:?}");
         }
+    }
+
+    #[test]
+    fn validate_path_is_the_target_and_engine_is_parsed() {
+        let env = Env::default();
+        let s = settings(&["validate", "x.json", "--engine", "20.10"], &env);
+        assert_eq!(s.target, PathBuf::from("x.json"));
+        assert!(s.file_named);
+        assert_eq!(s.engine, Some(EngineVersion::new(20, 10)));
+        let s = settings(
+            &["--root", "/mnt", "validate", "--platform", "windows"],
+            &env,
+        );
+        assert_eq!(s.target, PathBuf::from("/mnt/etc/docker/daemon.json"));
+        assert!(!s.file_named);
+        assert_eq!(s.platform, Some(Platform::Windows));
+        let bad = Cli::try_parse_from(["dockcfg", "validate", "--engine", "twenty"]);
+        assert_eq!(bad.map(|_| ()).map_err(|e| e.exit_code()), Err(2));
     }
 
     #[test]

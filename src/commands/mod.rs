@@ -2,7 +2,10 @@
 //! terminal. One file per command; this one dispatches and holds what they share.
 
 mod edit;
+pub mod engine;
+pub mod flag_sources;
 mod undo;
+pub mod validate;
 
 use std::io::Write as _;
 
@@ -39,6 +42,7 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
             })
         }
         Action::Undo => undo::undo(settings, env, &msgs),
+        Action::Validate => validate::run(settings, env, &msgs),
     }
 }
 

@@ -243,7 +243,7 @@ fn why_not_applied(k: &str, e: EngineVersion, p: Platform) -> (&'static str, Str
             (
                 "too-new-key",
                 format!(
-                    "{} is too new for dockerd {e}: it first appeared in {since}",
+                    "{} is too new for dockerd {e} (it first appeared in {since})",
                     quoted(k)
                 ),
                 format!("remove it, or upgrade Docker Engine to {since} or newer"),
@@ -254,7 +254,7 @@ fn why_not_applied(k: &str, e: EngineVersion, p: Platform) -> (&'static str, Str
             (
                 "removed-key",
                 format!(
-                    "{} no longer works: it stopped taking effect in dockerd {version}",
+                    "{} no longer works (it stopped taking effect in dockerd {version})",
                     quoted(k)
                 ),
                 help.to_string(),
@@ -697,7 +697,7 @@ mod tests {
         let got = run(r#"{"log-format": "json"}"#, "20.10");
         assert_eq!(
             got[0].4,
-            "\"log-format\" is too new for dockerd 20.10: it first appeared in 25.0: dockerd 20.10 to 24.0 refuse it; 25.0 and newer accept it"
+            "\"log-format\" is too new for dockerd 20.10 (it first appeared in 25.0): dockerd 20.10 to 24.0 refuse it; 25.0 and newer accept it"
         );
         let got = run(r#"{"registry-mirror": "https://m"}"#, "26.1");
         assert_eq!(
