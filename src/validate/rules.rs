@@ -157,10 +157,13 @@ fn key_rule(
     if let Some(ig) = keys::ignored_flag_key(k, e, p) {
         let (message, help) = match ig.plural {
             Some(pl) => {
+                let is_list = keys::lookup(pl).is_some_and(|i| i.ty == JsonType::StringList);
                 let list = match &m.value.kind {
-                    Kind::String(s) => format!("[{}]", quoted(s)),
-                    Kind::Array(_) => source(text, &m.value).to_string(),
-                    _ => "[...]".to_string(),
+                    Kind::String(s) if is_list => format!("[{}]", quoted(s)),
+                    Kind::Array(_) if is_list => source(text, &m.value).to_string(),
+                    Kind::Object(_) if !is_list => source(text, &m.value).to_string(),
+                    _ if is_list => "[...]".to_string(),
+                    _ => "{...}".to_string(),
                 };
                 let mut help = format!(
                     "the setting is {}: write {}: {list}",
@@ -188,6 +191,24 @@ fn key_rule(
                 ),
                 ig.help.to_string(),
             ),
+        };
+        // An object under a flag name is flattened: dockerd checks the keys inside.
+        let inner_unknown: Vec<&str> = flattened_obj
+            .map(|inner| {
+                inner
+                    .iter()
+                    .filter(|im| unknown.contains(&im.key))
+                    .map(|im| im.key.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let message = match inner_unknown.first() {
+            Some(first) => format!(
+                "{} is the name of the command-line flag --{k}, not a daemon.json setting: dockerd {e} refuses the file, because it checks the keys inside the object (such as {}) against its options",
+                quoted(k),
+                quoted(first)
+            ),
+            None => message,
         };
         out.push(
             Diagnostic::error("ignored-key", message)
@@ -495,18 +516,35 @@ fn type_rule(m: &Member, text: &str, opts: &Options, out: &mut Vec<Diagnostic>) 
         }
         None => Diagnostic::error(
             "type",
-            format!(
-                "{} has a value of the wrong type: dockerd says \"{go}\"",
-                quoted(k)
-            ),
+            format!("{} has a value dockerd cannot read: \"{go}\"", quoted(k)),
         )
         .with_help(match keys::lookup(k) {
             Some(info) => format!("{} is {}: {}", quoted(k), info.ty.describe(), info.meaning),
             None => "check the value's type".to_string(),
         })
-        .at(text, m.value.span.start),
+        .at(
+            text,
+            named_item(&m.value, &go).unwrap_or(m.value.span.start),
+        ),
     };
     out.push(d);
+}
+
+/// The first string item of a list (or string member of an object) that `message` quotes:
+/// where a check or a decoder error about one entry points.
+fn named_item(v: &Value, message: &str) -> Option<usize> {
+    let quotes = |s: &str| !s.trim().is_empty() && message.contains(s.trim());
+    match &v.kind {
+        Kind::Array(items) => items
+            .iter()
+            .find(|i| matches!(&i.kind, Kind::String(s) if quotes(s)))
+            .map(|i| i.span.start),
+        Kind::Object(members) => members
+            .iter()
+            .find(|m| matches!(&m.value.kind, Kind::String(s) if quotes(s)))
+            .map(|m| m.value.span.start),
+        _ => None,
+    }
 }
 
 /// One of dockerd's own checks, at the key (or the list item or member) it is about.

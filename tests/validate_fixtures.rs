@@ -1,0 +1,76 @@
+//! Every daemon.json case in fixtures/validate/ is judged for engines 20.10 and 26.1 and must
+//! give exactly its expected verdicts and diagnostics (`LINE:COL SEVERITY CODE`).
+//! DOCKCFG_BLESS=1 rewrites the expected files from what dockcfg says (review the diff).
+
+mod validate_cases;
+
+use validate_cases::{ENGINES, bless, judge, lines_of, load};
+
+#[test]
+fn every_case_gives_its_expected_diagnostics() {
+    let bless_mode = std::env::var_os("DOCKCFG_BLESS").is_some();
+    let cases = load();
+    assert!(cases.len() >= 80, "only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let reports: Vec<(&str, dockcfg::validate::Report)> = ENGINES
+            .iter()
+            .map(|(e, build)| (*e, judge(case, e, *build, &[])))
+            .collect();
+        if bless_mode {
+            let refs: Vec<(&str, &dockcfg::validate::Report)> =
+                reports.iter().map(|(e, r)| (*e, r)).collect();
+            bless(case, &refs);
+            continue;
+        }
+        for (e, r) in &reports {
+            let verdict = if r.has_errors() { "refuse" } else { "accept" };
+            if case.verdict(e) != Some(verdict) {
+                failures.push(format!(
+                    "{}: {e}: dockcfg says {verdict}, expected {:?}",
+                    case.name,
+                    case.verdict(e)
+                ));
+            }
+            if case.stricter_for(e).is_some() && verdict != "refuse" {
+                failures.push(format!(
+                    "{}: {e}: marked stricter, but dockcfg accepts it",
+                    case.name
+                ));
+            }
+            let got = lines_of(r);
+            let want = case.expected(e);
+            if got != want {
+                failures.push(format!(
+                    "{}: {e}:\n  expected {want:?}\n  got      {got:?}\n{}",
+                    case.name,
+                    r.diagnostics
+                        .iter()
+                        .map(|d| format!("    {}: {}", d.code, d.message))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_case_is_described() {
+    for case in load() {
+        assert!(
+            case.notes
+                .iter()
+                .any(|n| !n.starts_with("# flags:") && !n.starts_with("# stricter")),
+            "{} has no description line",
+            case.name
+        );
+    }
+}
