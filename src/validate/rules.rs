@@ -80,6 +80,116 @@ pub(super) fn check(doc: &Document, text: &str, opts: &Options, out: &mut Vec<Di
     for c in &checks {
         out.push(check_diag(c, members, &last, &map, text, opts));
     }
+    for c in start_checks(&map, e, p, opts.build()) {
+        out.push(check_diag(&c, members, &last, &map, text, opts));
+    }
+}
+
+const V27_0: EngineVersion = EngineVersion::new(27, 0);
+const V28_0: EngineVersion = EngineVersion::new(28, 0);
+
+/// Checks dockerd runs at daemon start on settings that depend on each other
+/// (`verifyDaemonSettings` in daemon/daemon_unix.go, the same from 20.10 to 29.x except where
+/// noted), which [`keys::dockerd_checks`] leaves out. Only what the file alone decides: a
+/// setting given as a flag instead is not seen here.
+fn start_checks(
+    map: &Map<String, J>,
+    e: EngineVersion,
+    p: Platform,
+    build: keys::Build,
+) -> Vec<keys::DockerdCheck> {
+    let mut out = Vec::new();
+    let get = |k: &str| {
+        keys::lookup_for(k, e, p)?;
+        map.get(k)
+    };
+    let s = |k: &str| get(k).and_then(J::as_str).filter(|v| !v.is_empty());
+    let b = |k: &str| get(k).and_then(J::as_bool);
+    let mut push = |key: &'static str, message: String| {
+        out.push(keys::DockerdCheck {
+            key,
+            message,
+            stage: CheckStage::Start,
+        });
+    };
+    if e < V23_0 {
+        // ParseClusterAdvertiseSettings; Debian's 20.10 is built without the discovery backends.
+        if s("cluster-advertise").is_some() && s("cluster-store").is_none() {
+            push("cluster-advertise", "invalid cluster configuration. --cluster-advertise must be accompanied by --cluster-store configuration".into());
+        }
+        if s("cluster-store").is_some() && build == keys::Build::DEBIAN_12_20_10 {
+            push(
+                "cluster-store",
+                "discovery initialization failed (discovery service not supported)".into(),
+            );
+        }
+    }
+    if p != Platform::Linux {
+        return out;
+    }
+    if s("containerd-namespace") == Some("plugins.moby") {
+        push(
+            "containerd-namespace",
+            "containers namespace and plugins namespace cannot be the same".into(),
+        );
+    }
+    if s("bridge").is_some() && s("bip").is_some() {
+        push(
+            "bip",
+            "You specified -b & --bip, mutually exclusive options. Please specify only one".into(),
+        );
+    }
+    if e >= V28_0 && s("bridge").is_some() && s("bip6").is_some() {
+        push(
+            "bip6",
+            "You specified -b & --bip6, mutually exclusive options. Please specify only one".into(),
+        );
+    }
+    if b("icc") == Some(false) {
+        if b("iptables") == Some(false) {
+            push("icc", "You specified --iptables=false with --icc=false. ICC=false uses iptables to function. Please set --icc or --iptables to true".into());
+        } else if e >= V27_0 && b("ipv6") == Some(true) && b("ip6tables") == Some(false) {
+            push("icc", "You specified --ip6tables=false with --icc=false. ICC=false uses ip6tables to function. Please set --icc or --ip6tables to true".into());
+        }
+    }
+    if e < V27_0 && b("ip6tables") == Some(true) && b("experimental") != Some(true) {
+        push(
+            "ip6tables",
+            "ip6tables rules are only available if experimental features are enabled".into(),
+        );
+    }
+    // getCD: the first exec-opt whose key is native.cgroupdriver (any case).
+    let driver = get("exec-opts")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .filter_map(|o| o.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("native.cgroupdriver"))
+        .map(|(_, v)| v.trim().to_string());
+    match driver.as_deref() {
+        None | Some("" | "cgroupfs" | "systemd") => {}
+        Some("none") => push(
+            "exec-opts",
+            "native.cgroupdriver option none is internally used and cannot be specified manually"
+                .into(),
+        ),
+        Some(other) => push(
+            "exec-opts",
+            format!("native.cgroupdriver option {other} not supported"),
+        ),
+    }
+    if driver.as_deref() == Some("systemd")
+        && let Some(parent) = s("cgroup-parent")
+        && (parent.len() <= 6 || !parent.ends_with(".slice"))
+    {
+        push(
+            "cgroup-parent",
+            "cgroup-parent for systemd cgroup should be a valid slice named as \"xxx.slice\""
+                .into(),
+        );
+    }
+    out
 }
 
 /// Whether dockerd `e` refuses a file holding just `key: value` (unknown key, type error, or
@@ -558,11 +668,18 @@ fn check_diag(
 ) -> Diagnostic {
     let (e, p) = (opts.engine, opts.platform);
     let member = last.get(c.key).and_then(|i| members.get(*i));
+    // The item a message is about: quoted whole, or its value after `=` (`option X not supported`).
+    let names = |s: &str| {
+        let s = s.trim();
+        let value = s.split_once('=').map_or("", |(_, v)| v.trim());
+        (!s.is_empty() && c.message.contains(s))
+            || (!value.is_empty() && c.message.contains(&format!(" {value} ")))
+    };
     let at = match member {
         Some(m) => match &m.value.kind {
             Kind::Array(items) => items
                 .iter()
-                .find(|i| matches!(&i.kind, Kind::String(s) if !s.trim().is_empty() && c.message.contains(s.trim())))
+                .find(|i| matches!(&i.kind, Kind::String(s) if names(s)))
                 .map_or(m.value.span.start, |i| i.span.start),
             Kind::Object(inner) => inner
                 .iter()
@@ -572,10 +689,13 @@ fn check_diag(
         },
         None => 0,
     };
+    let build = opts.build;
     let when = refused_by(
         |v| {
+            let b = build.unwrap_or_else(|| keys::Build::upstream(v));
             keys::dockerd_checks(map, v, p)
                 .iter()
+                .chain(start_checks(map, v, p, b).iter())
                 .any(|x| x.key == c.key)
         },
         "accept it",
