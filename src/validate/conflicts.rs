@@ -73,11 +73,18 @@ pub fn conflicts(
     }
     // key -> the flags (spelled) and places that also set it.
     let mut hits: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    // key -> an options file that sets it (where dockcfg can edit the flag instead).
+    let mut opts_file: BTreeMap<&str, String> = BTreeMap::new();
     for src in flags {
         for f in &src.flags {
             for key in keys::conflict_keys(&f.name, e, p) {
                 if let Some((k, _)) = at.get_key_value(key) {
                     let entry = (spelled(&f.name), place(src));
+                    if src.origin == FlagOrigin::OptsFile {
+                        opts_file
+                            .entry(k)
+                            .or_insert_with(|| src.path.display().to_string());
+                    }
                     let list = hits.entry(k).or_default();
                     if !list.contains(&entry) {
                         list.push(entry);
@@ -95,7 +102,12 @@ pub fn conflicts(
             .iter()
             .map(|(flag, place)| format!("{flag} {place}"))
             .collect();
-        let help = if key == "hosts" {
+        let registry = matches!(key, "insecure-registries" | "registry-mirrors");
+        let help = if let (true, Some(path)) = (registry, opts_file.get(key)) {
+            format!(
+                "keep it in one place: edit the flag where it is (`dockcfg -f {path} ...`), or move it into daemon.json with `dockcfg migrate`"
+            )
+        } else if key == "hosts" {
             "keep it in one place: remove \"hosts\" from daemon.json, or override the unit's ExecStart in a drop-in (/etc/systemd/system/docker.service.d/) without -H".to_string()
         } else {
             "keep it in one place: `dockcfg migrate` moves the flag into daemon.json".to_string()

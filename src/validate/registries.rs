@@ -47,6 +47,7 @@ fn insecure_entry(entry: &str, e: EngineVersion) -> Vec<Finding> {
         );
         let help = match &ours {
             Err(err) => err.help.clone(),
+            Ok(i) if i.value != entry => Some(format!("write {}", quoted(&i.value))),
             Ok(_) => None,
         }
         .unwrap_or_else(|| INSECURE_HELP.to_string());
