@@ -17,8 +17,8 @@ Examples:
   dockcfg -n add-insecure 10.0.0.0/8             show the diff, write nothing
   dockcfg -f /etc/default/docker add-insecure reg.local:5000   edit DOCKER_OPTS instead
   dockcfg undo                                   put the file back as it was before the last change
-  dockcfg validate                               check daemon.json the way the installed dockerd reads it
-  dockcfg validate --engine 20.10 daemon.json    ... the way dockerd 20.10 reads it
+  dockcfg validate                               check daemon.json as the installed dockerd reads it
+  dockcfg validate --engine 20.10 daemon.json    ... as dockerd 20.10 reads it
 
 Exit codes: 0 done (changed or already so; validate: valid, warnings allowed), 1 failed (validate:
 errors found), 2 bad usage (unknown flag, invalid address, bad --engine).";

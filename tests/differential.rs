@@ -192,7 +192,7 @@ fn word(accepted: bool) -> &'static str {
 
 #[test]
 fn dockcfg_agrees_with_the_real_engines() {
-    support::require!("dockerd", "docker", "umount");
+    support::require!("dockerd", "umount");
     let Some(d26) = support::dockerd_26() else {
         let why = "dockerd 26.1 is not installed (run .ci/install-engines as root)";
         assert!(!support::in_ci(), "CI is set: {why}");

@@ -93,3 +93,41 @@ fn every_case_is_described() {
         );
     }
 }
+
+#[test]
+fn no_prefix_or_byte_flip_of_any_case_panics() {
+    // Every prefix of every case, and every case with one byte replaced by a quote, a brace or
+    // a high byte, judged for both engines: whatever the bytes, a report comes back.
+    let started = std::time::Instant::now();
+    let mut runs = 0;
+    for case in load() {
+        let b = &case.bytes;
+        let mut inputs: Vec<Vec<u8>> = (0..b.len()).map(|n| b[..n].to_vec()).collect();
+        for (i, with) in [
+            (b.len() / 3, b'"'),
+            (b.len() / 2, b'{'),
+            (b.len() * 2 / 3, 0xE9),
+        ] {
+            let mut v = b.clone();
+            if let Some(x) = v.get_mut(i) {
+                *x = with;
+            }
+            inputs.push(v);
+        }
+        for input in &inputs {
+            for (e, build) in ENGINES {
+                let opts = dockcfg::validate::Options {
+                    engine: e.parse().expect("engine"),
+                    platform: dockcfg::validate::Platform::Linux,
+                    build: Some(build),
+                };
+                let r = dockcfg::validate::validate(input, &opts, &[]);
+                for d in &r.diagnostics {
+                    let _ = d.render("f.json", &r.text, false);
+                }
+                runs += 1;
+            }
+        }
+    }
+    eprintln!("{runs} reports in {:?}", started.elapsed());
+}

@@ -34,7 +34,10 @@ pub fn flag_sources(settings: &Settings) -> Vec<FlagSource> {
         std::fs::read_to_string(&path).ok().map(|t| (path, t))
     };
     let mut out = Vec::new();
-    let unit = UNITS.iter().find_map(|u| read(u));
+    // A unit file counts only when systemd runs the machine (always under --root: a tree with a
+    // unit describes a systemd install); otherwise an init script sources the options file.
+    let systemd = root.is_some() || Path::new("/run/systemd/system").is_dir();
+    let unit = UNITS.iter().find_map(|u| read(u)).filter(|_| systemd);
     let Some((unit_path, unit_text)) = unit else {
         // sysvinit, upstart, OpenRC: the init script sources the options file.
         for f in OPTS_FILES {
