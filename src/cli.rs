@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::version::EngineVersion;
+
 const EXAMPLES: &str = "\
 Examples:
   dockcfg add-insecure 192.168.199.100:5000      allow a plain-HTTP registry
@@ -16,11 +18,14 @@ Examples:
   dockcfg -f /etc/default/docker add-insecure reg.local:5000   edit DOCKER_OPTS instead
   dockcfg undo                                   put the file back as it was before the last change
   dockcfg status                                 the file's registries next to the running engine's
+  dockcfg validate                               check daemon.json as the installed dockerd reads it
+  dockcfg validate --engine 20.10 daemon.json    ... as dockerd 20.10 reads it
 
 After a change dockcfg reloads the running engine (or restarts it when it must), checks that the
 engine reports the new settings, and puts everything back if it does not (--no-apply: write only).
 
-Exit codes: 0 done (changed or already so), 1 failed, 2 bad usage (unknown flag, invalid address).";
+Exit codes: 0 done (changed or already so; validate: valid, warnings allowed), 1 failed (validate:
+errors found), 2 bad usage (unknown flag, invalid address, bad --engine).";
 
 /// Manage the Docker engine's registry settings (insecure registries, mirrors) safely:
 /// validated, format-preserving, backed up, with a diff.
@@ -104,6 +109,16 @@ pub struct GlobalArgs {
     /// detection knows it)
     #[arg(long, value_name = "COMMAND", value_parser = parse_command_line, hide = true, global = true)]
     pub restart_cmd: Option<CommandLine>,
+
+    /// Judge files by the rules of this Docker Engine version (20.10, 24.0, 28.3, ...); default:
+    /// the installed dockerd's version (`dockerd --version`), else the newest dockcfg knows
+    #[arg(long, value_name = "VERSION", value_parser = parse_engine, global = true)]
+    pub engine: Option<EngineVersion>,
+}
+
+/// `--engine`: MAJOR.MINOR with an optional patch (`20.10`, `26.1.5`).
+fn parse_engine(s: &str) -> Result<EngineVersion, String> {
+    s.parse()
 }
 
 fn parse_os(s: &str) -> Result<crate::host::Os, String> {
@@ -163,6 +178,14 @@ pub enum Command {
         /// the engine reads)
         #[arg(long = "from", value_name = "PATH")]
         from: Vec<PathBuf>,
+    },
+
+    /// Check a daemon.json (or DOCKER_OPTS file) the way dockerd reads it: every problem with
+    /// its line, column and fix; exit 1 when dockerd would refuse it or ignore a setting
+    Validate {
+        /// The file to check (default: the target file, /etc/docker/daemon.json)
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
     },
 
     /// Print shell completions

@@ -255,6 +255,18 @@ pub fn read_current(
                 file_error(path, &lossy, &d)
             })?;
             let file = opts_file::parse(&text).map_err(|d| file_error(path, &text, &d))?;
+            // A value built by a command: what it holds is unknown, so no answer about it is true.
+            if let Some(d) = file.warnings().iter().find(|d| d.code == "opaque-value") {
+                let d = Diagnostic {
+                    severity: crate::diag::Severity::Error,
+                    help: Some(
+                        "write the flags literally, or keep registry settings in /etc/docker/daemon.json"
+                            .into(),
+                    ),
+                    ..d.clone()
+                };
+                return Err(file_error(path, &text, &d));
+            }
             let values = file.values(flag_of(key));
             Ok(Current {
                 kind,

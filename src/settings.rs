@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{self, Cli, ColorWhen};
 use crate::env::EnvView;
+use crate::validate::Platform;
+use crate::version::EngineVersion;
 
 /// Which registry setting a command works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,8 @@ pub enum Action {
     Migrate {
         from: Vec<PathBuf>,
     },
+    /// Check the target file (which `validate PATH` sets, as `--file` does).
+    Validate,
     Completions(clap_complete::Shell),
 }
 
@@ -131,6 +135,8 @@ pub struct Settings {
     /// A prompt may appear only when stdin is a terminal and --yes was not given.
     pub may_ask: bool,
     pub apply: ApplySettings,
+    /// `--engine`: judge files by this engine's rules instead of the installed one's.
+    pub engine: Option<EngineVersion>,
 }
 
 /// The default daemon.json, under `root` when given.
@@ -148,10 +154,20 @@ pub fn under_root(root: Option<&Path>, path: &Path) -> PathBuf {
 }
 
 impl Settings {
+    /// The platform whose dockerd rules judge files: Windows for `--platform windows`, else
+    /// Linux (Docker Desktop on a Mac runs a Linux engine).
+    pub fn rules_platform(&self) -> Platform {
+        match self.platform {
+            crate::host::Os::Windows => Platform::Windows,
+            _ => Platform::Linux,
+        }
+    }
+
     pub fn from_cli(cli: Cli, env: &Env) -> Settings {
         use cli::{Command as C, InsecureCmd as I, MirrorCmd as M};
         let add = |key, values, first| Action::Add { key, values, first };
         let rm = |key, values| Action::Remove { key, values };
+        let mut named = cli.global.file.clone();
         let action = match cli.command {
             C::Insecure(I::Add(a)) | C::AddInsecure(a) => {
                 add(RegistryKey::Insecure, a.addrs, false)
@@ -174,11 +190,17 @@ impl Settings {
                     .map(|f| under_root(cli.global.root.as_deref(), f))
                     .collect(),
             },
+            C::Validate { path } => {
+                if path.is_some() {
+                    named = path;
+                }
+                Action::Validate
+            }
             C::Completions { shell } => Action::Completions(shell),
         };
         let g = cli.global;
         let root = g.root;
-        let target = match &g.file {
+        let target = match &named {
             Some(f) => under_root(root.as_deref(), f),
             None => under_root(root.as_deref(), Path::new(DEFAULT_DAEMON_JSON)),
         };
@@ -191,7 +213,7 @@ impl Settings {
         Settings {
             action,
             target,
-            file_given: g.file.is_some(),
+            file_given: named.is_some(),
             platform: g.platform.unwrap_or_else(crate::host::Os::native),
             dry_run: g.dry_run,
             yes: g.yes,
@@ -200,6 +222,7 @@ impl Settings {
             color_stderr: colour_for(env.stderr_is_terminal),
             force: g.force,
             may_ask: env.stdin_is_terminal && !g.yes && !g.json,
+            engine: g.engine,
             apply: ApplySettings {
                 enabled: !g.no_apply && !g.dry_run && root.is_none(),
                 force_restart: g.restart,
@@ -265,6 +288,24 @@ mod tests {
         for (args, want) in cases {
             assert_eq!(settings(args, &env).target, PathBuf::from(want), "{args:?}");
         }
+    }
+
+    #[test]
+    fn validate_path_is_the_target_and_engine_is_parsed() {
+        let env = Env::default();
+        let s = settings(&["validate", "x.json", "--engine", "20.10"], &env);
+        assert_eq!(s.target, PathBuf::from("x.json"));
+        assert!(s.file_given);
+        assert_eq!(s.engine, Some(EngineVersion::new(20, 10)));
+        let s = settings(
+            &["--root", "/mnt", "validate", "--platform", "windows"],
+            &env,
+        );
+        assert_eq!(s.target, PathBuf::from("/mnt/etc/docker/daemon.json"));
+        assert!(!s.file_given);
+        assert_eq!(s.rules_platform(), Platform::Windows);
+        let bad = Cli::try_parse_from(["dockcfg", "validate", "--engine", "twenty"]);
+        assert_eq!(bad.map(|_| ()).map_err(|e| e.exit_code()), Err(2));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! README.md's usage tour is run as a test: every ```console block is a session in one temp
 //! folder (holding fixtures/readme/*), each `$ ` line a command, the lines after it its exact
 //! output (stdout and stderr as the user sees them), `[exit N]` its exit code when not 0.
-//! Only `dockcfg` and `cat` are run, without a shell.
+//! Only `dockcfg` and `cat` are run, without a shell, with DOCKCFG_NO_APPLY=1 (the tour's files
+//! are no engine's, and a test engine running beside must not appear in the output).
 
 use std::fs;
 use std::path::Path;
@@ -72,6 +73,8 @@ fn readme_tour_shows_real_output() {
                 .args(&words[1..])
                 .current_dir(dir.path())
                 .env("DOCKCFG_STATE_DIR", dir.path().join(".state"))
+                // The tour edits files no engine reads; other tests' engines must not show up.
+                .env("DOCKCFG_NO_APPLY", "1")
                 .env_remove("NO_COLOR")
                 .stdin(Stdio::null())
                 .stdout(sink.try_clone().expect("clone"))

@@ -239,6 +239,7 @@ fn systemd() -> Service {
             user: false,
         },
         manual_steps: None,
+        pidfile: None,
     }
 }
 
@@ -252,6 +253,7 @@ fn rootless() -> Service {
             user: true,
         },
         manual_steps: None,
+        pidfile: None,
     }
 }
 
@@ -262,6 +264,7 @@ fn sysvinit() -> Service {
         reset: None,
         logs: LogSource::File(PathBuf::from(LOG)),
         manual_steps: None,
+        pidfile: None,
     }
 }
 
@@ -279,6 +282,7 @@ fn upstart() -> Service {
         reset: None,
         logs: LogSource::File(PathBuf::from("/var/log/upstart/docker.log")),
         manual_steps: None,
+        pidfile: None,
     }
 }
 
@@ -292,6 +296,7 @@ fn snap() -> Service {
             user: false,
         },
         manual_steps: None,
+        pidfile: None,
     }
 }
 
@@ -302,6 +307,7 @@ fn desktop_old() -> Service {
         reset: None,
         logs: LogSource::Unknown,
         manual_steps: Some("open Docker Desktop and choose Restart in its menu".into()),
+        pidfile: None,
     }
 }
 
@@ -319,6 +325,7 @@ fn windows_server() -> Service {
         reset: None,
         logs: LogSource::Unknown,
         manual_steps: None,
+        pidfile: None,
     }
 }
 
@@ -329,6 +336,7 @@ fn unmanaged() -> Service {
         reset: None,
         logs: LogSource::Unknown,
         manual_steps: None,
+        pidfile: None,
     }
 }
 

@@ -270,7 +270,18 @@ pub(crate) fn run(
         expected: &p.expected,
         before: &p.before,
         timeout: settings.apply.timeout,
-        pidfile: settings.apply.pidfile.as_deref(),
+        // Where the new pid appears after a restart: --pidfile, the service manager's, else the
+        // running daemon's own.
+        pidfile: settings
+            .apply
+            .pidfile
+            .as_deref()
+            .or(p.detected.service.pidfile.as_deref())
+            .or(p
+                .detected
+                .daemon
+                .as_ref()
+                .and_then(|d| d.pidfile.as_deref())),
         daemon_pid: p.detected.daemon.as_ref().map(|d| d.pid),
         before_restart: &p.before_restart,
         written,

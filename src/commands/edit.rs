@@ -1,14 +1,19 @@
 //! `insecure`/`mirror` `add`, `rm`, `ls`: edit or list a registry list in the target file.
 
+use std::collections::HashSet;
+
 use anyhow::Result;
 use serde_json::json;
 
 use super::applying::{self, Request};
-use super::{config_file, print_diff, print_json, print_stdout};
+use super::validate::{diagnostics_json, engine_note, flags_for, judge};
+use super::{config_file, engine_version, print_diff, print_json, print_stdout};
+use crate::diag::{Diagnostic, Severity};
 use crate::edit::{self, FileKind};
 use crate::exit::Exit;
 use crate::host::Detected;
 use crate::output::{self, Messages};
+use crate::runner::SystemRunner;
 use crate::settings::{Action, Env, RegistryKey, Settings};
 
 pub(super) fn list(
@@ -88,6 +93,34 @@ pub(super) fn change_list(
     } else {
         (None, String::new())
     };
+    // The result is checked as dockerd reads it. With nothing to change the file as it is is
+    // checked: "already so" is no success for a file dockerd refuses.
+    let checked = match (&new_text, bytes.as_deref()) {
+        (Some(text), old) => Some(check_result(
+            settings,
+            detected,
+            kind,
+            old,
+            &edit::encode(&current, text),
+        )),
+        (None, Some(b)) => Some(check_result(settings, detected, kind, Some(b), b)),
+        (None, None) => None,
+    };
+    if let Some(checked) = &checked {
+        if checked.refused() {
+            return refuse(settings, msgs, &path, key, checked);
+        }
+        for d in &checked.warnings {
+            eprint!(
+                "{}",
+                d.render(
+                    &format!("{path} (after this edit)"),
+                    &checked.new_text,
+                    settings.color_stderr
+                )
+            );
+        }
+    }
     // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
     let after = new_text.as_deref().or(current.text.as_deref());
     let request = Request::for_file(&settings.target, kind, current.text.as_deref(), after);
@@ -174,4 +207,153 @@ pub fn tls_off_line(entry: &str) -> String {
     format!(
         "TLS is off for {entry}: Docker will use plain HTTP or accept any certificate. To keep TLS, trust the registry's CA instead: put it in {certs}"
     )
+}
+
+/// The edit's result judged as the engine would judge it, split into what was already wrong
+/// before the edit and what the edit brings.
+struct Checked {
+    choice: engine_version::EngineChoice,
+    /// Errors that were already in the file (positions in `old_text`).
+    errors_before: Vec<Diagnostic>,
+    old_text: String,
+    /// Errors the edit brings (positions in `new_text`).
+    errors_new: Vec<Diagnostic>,
+    /// Warnings the edit brings, except those about the new entries themselves (the input's
+    /// notes already said those).
+    warnings: Vec<Diagnostic>,
+    new_text: String,
+}
+
+impl Checked {
+    fn refused(&self) -> bool {
+        !self.errors_before.is_empty() || !self.errors_new.is_empty()
+    }
+}
+
+/// Validate the result of an edit (and the file before it, to tell old problems from new).
+fn check_result(
+    settings: &Settings,
+    detected: &Detected,
+    kind: FileKind,
+    old: Option<&[u8]>,
+    new: &[u8],
+) -> Checked {
+    let choice = engine_version::choose(settings, detected, &SystemRunner);
+    let opts = engine_version::options(settings, &choice);
+    let flags = flags_for(settings, detected, kind);
+    let after = judge(new, kind, &opts, &flags);
+    let before = old.map(|b| judge(b, kind, &opts, &flags));
+    let key = |d: &Diagnostic| (d.code, d.message.clone());
+    let old_errors: Vec<&Diagnostic> = before
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .filter(|d| d.is_error())
+        .collect();
+    let old_all: HashSet<(&str, String)> = before
+        .iter()
+        .flat_map(|r| r.diagnostics.iter())
+        .map(key)
+        .collect();
+    let new_keys: HashSet<(&str, String)> = after
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(key)
+        .collect();
+    let errors_before = old_errors
+        .into_iter()
+        .filter(|d| new_keys.contains(&key(d)))
+        .cloned()
+        .collect();
+    let errors_new = after
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && !old_all.contains(&key(d)))
+        .cloned()
+        .collect();
+    let warnings = after
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == Severity::Warning
+                && !old_all.contains(&key(d))
+                && !matches!(
+                    d.code,
+                    "insecure-registry" | "registry-mirror" | "duplicate-entry"
+                )
+        })
+        .cloned()
+        .collect();
+    Checked {
+        choice,
+        errors_before,
+        old_text: before.map(|r| r.text).unwrap_or_default(),
+        errors_new,
+        warnings,
+        new_text: after.text,
+    }
+}
+
+/// Nothing is written: show why, exit 1.
+fn refuse(
+    settings: &Settings,
+    msgs: &Messages,
+    path: &str,
+    key: RegistryKey,
+    c: &Checked,
+) -> Result<Exit> {
+    let e = c.choice.version;
+    let before_line = format!(
+        "{path} already has {} that make{} dockerd {e} refuse it or ignore a setting; nothing was written: fix {} by hand or with `dockcfg fix`, then run this again",
+        if c.errors_before.len() == 1 {
+            "a problem".to_string()
+        } else {
+            format!("{} problems", c.errors_before.len())
+        },
+        if c.errors_before.len() == 1 { "s" } else { "" },
+        if c.errors_before.len() == 1 {
+            "it"
+        } else {
+            "them"
+        },
+    );
+    let new_line =
+        format!("this edit would make {path} invalid for Docker Engine {e}; nothing was written");
+    if settings.json {
+        print_json(&json!({
+            "file": path,
+            "key": key.json_key(),
+            "changed": false,
+            "written": false,
+            "dry_run": settings.dry_run,
+            "refused": true,
+            "engine": e.to_string(),
+            "engine_source": c.choice.why,
+            "errors_before_edit": diagnostics_json(&c.errors_before),
+            "errors_from_edit": diagnostics_json(&c.errors_new),
+        }))?;
+        return Ok(Exit::Failed);
+    }
+    if !c.choice.given {
+        msgs.note(&engine_note(&c.choice));
+    }
+    let mut out = String::new();
+    for d in &c.errors_before {
+        out.push_str(&d.render(path, &c.old_text, settings.color_stderr));
+    }
+    for d in &c.errors_new {
+        out.push_str(&d.render(
+            &format!("{path} (after this edit)"),
+            &c.new_text,
+            settings.color_stderr,
+        ));
+    }
+    eprint!("{out}");
+    if !c.errors_before.is_empty() {
+        msgs.info(&format!("error: {before_line}"));
+    }
+    if !c.errors_new.is_empty() {
+        msgs.info(&format!("error: {new_line}"));
+    }
+    Ok(Exit::Failed)
 }

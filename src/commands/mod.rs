@@ -5,9 +5,11 @@ mod apply;
 mod applying;
 mod detection;
 mod edit;
+pub mod engine_version;
 mod migrate;
 mod status;
 mod undo;
+pub mod validate;
 
 use std::io::Write as _;
 
@@ -69,6 +71,7 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
         Action::Status => status::status(settings, env, detected, &msgs),
         Action::Apply => apply::apply(settings, env, detected, &msgs),
         Action::Migrate { from } => migrate::migrate(settings, env, detected, from, &msgs),
+        Action::Validate => validate::run(settings, env, detected, &msgs),
     }
 }
 

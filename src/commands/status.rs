@@ -252,7 +252,7 @@ pub(super) fn status(
         out.push_str(&line);
         out.push('\n');
     }
-    out.push_str(&format!("engine API:   {engine_line}\n"));
+    out.push_str(&format!("engine reports: {engine_line}\n"));
     out.push_str(&format!("file:         {path}\n"));
     for ((key, d), values) in drifts.iter().zip(&file_values) {
         out.push_str(&format!("{}:\n", key.json_key()));

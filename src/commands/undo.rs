@@ -118,10 +118,10 @@ pub(super) fn newest_changed(
     let mut newest: Option<(std::time::SystemTime, std::path::PathBuf)> = None;
     for path in &candidates {
         let file = super::config_file_at(settings, env, path)?;
-        if let Some(entry) = file.backups()?.first() {
-            if newest.as_ref().is_none_or(|(t, _)| entry.time() > *t) {
-                newest = Some((entry.time(), path.clone()));
-            }
+        if let Some(entry) = file.backups()?.first()
+            && newest.as_ref().is_none_or(|(t, _)| entry.time() > *t)
+        {
+            newest = Some((entry.time(), path.clone()));
         }
     }
     Ok(newest.map_or_else(|| candidates[0].clone(), |(_, p)| p))

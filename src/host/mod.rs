@@ -265,6 +265,10 @@ pub struct Service {
     pub logs: LogSource,
     /// What to tell the user when dockcfg cannot do the restart itself.
     pub manual_steps: Option<String>,
+    /// The pidfile the service manager itself writes for dockerd at once when it starts it
+    /// (sysvinit's start-stop-daemon: /var/run/docker-ssd.pid), so a dockerd that dies while
+    /// starting is seen at once rather than after the whole timeout.
+    pub pidfile: Option<PathBuf>,
 }
 
 /// Everything detection found, with the evidence for each conclusion.

@@ -136,6 +136,7 @@ impl Detected {
                 "reset": self.service.reset.as_ref().map(|c| c.argv.clone()),
                 "logs": logs,
                 "manual_steps": self.service.manual_steps,
+                "pidfile": self.service.pidfile.as_ref().map(|p| p.display().to_string()),
             },
             "engine_host": self.engine_host,
             "version": self.version.map(|v| v.to_string()),

@@ -374,6 +374,33 @@ fn is_flat_option(key: &str, e: EngineVersion) -> bool {
     }
 }
 
+/// Whether dockerd replaces an object value of `key` by its own keys before checking them
+/// (`configValuesSet`): true for every key except those in `flatOptions` (`log-opts`,
+/// `runtimes`, ...). For validate's positions of unknown nested keys.
+pub fn flattens(key: &str, engine: EngineVersion) -> bool {
+    !is_flat_option(key, engine)
+}
+
+/// The daemon.json keys that conflict with the command-line flag `flag` (long name, no dashes)
+/// on this engine and platform, as `findConfigurationConflicts` finds them: the flag's own name,
+/// or the name of its value for a named option (`insecure-registry` -> `insecure-registries`,
+/// `host` -> `hosts`); nothing for `add-runtime` (`runtimes` is in `skipDuplicates`) or for a
+/// flag this dockerd does not have. From 28.0 the migrated `host-gateway-ip` also conflicts
+/// under its old key.
+pub fn conflict_keys(flag: &str, engine: EngineVersion, platform: Platform) -> Vec<&'static str> {
+    let Some(f) = lookup_flag(flag, engine, platform) else {
+        return Vec::new();
+    };
+    let key = f.named.unwrap_or(f.name);
+    if key == "runtimes" {
+        return Vec::new();
+    }
+    if f.name == "host-gateway-ip" && f.named.is_some() {
+        return vec![key, f.name];
+    }
+    vec![key]
+}
+
 /// `skipValidateOptions` in daemon/config/config.go: keys accepted without a flag.
 fn is_skip_validate(key: &str, e: EngineVersion) -> bool {
     match key {

@@ -62,6 +62,7 @@ impl Cx<'_> {
                  (or quit and reopen Docker Desktop)"
                     .into(),
             ),
+            pidfile: None,
         }
     }
 
@@ -289,6 +290,7 @@ impl Cx<'_> {
             logs: LogSource::Unknown,
             manual_steps: (install == InstallType::Unmanaged)
                 .then(|| "dockerd.exe does not run as the docker service: restart it the way it was started".into()),
+            pidfile: None,
         };
         Finding {
             install,

@@ -109,6 +109,7 @@ fn no_service() -> Service {
         reset: None,
         logs: LogSource::Unknown,
         manual_steps: None,
+        pidfile: None,
     }
 }
 

@@ -64,6 +64,7 @@ impl Cx<'_> {
                 reset: None,
                 logs: LogSource::Unknown,
                 manual_steps: Some(manual),
+                pidfile: None,
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             daemon,
@@ -110,6 +111,7 @@ impl Cx<'_> {
                     user: false,
                 },
                 manual_steps: None,
+                pidfile: None,
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             daemon,
@@ -343,6 +345,10 @@ impl Cx<'_> {
                 reset: None,
                 logs,
                 manual_steps: None,
+                // Debian's script starts dockerd with start-stop-daemon --make-pidfile here.
+                pidfile: script
+                    .contains("-ssd.pid")
+                    .then(|| PathBuf::from("/var/run/docker-ssd.pid")),
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             version,
@@ -384,6 +390,7 @@ impl Cx<'_> {
                 reset: None,
                 logs: LogSource::File(PathBuf::from("/var/log/upstart/docker.log")),
                 manual_steps: None,
+                pidfile: None,
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             daemon,
@@ -436,6 +443,10 @@ impl Cx<'_> {
                 reset: None,
                 logs,
                 manual_steps: None,
+                // Debian's LSB script starts dockerd with start-stop-daemon --make-pidfile here.
+                pidfile: script
+                    .contains("-ssd.pid")
+                    .then(|| PathBuf::from("/var/run/docker-ssd.pid")),
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             daemon,
@@ -479,6 +490,7 @@ impl Cx<'_> {
                     user: false,
                 },
                 manual_steps: None,
+                pidfile: None,
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             daemon,
@@ -526,6 +538,7 @@ impl Cx<'_> {
                             user: true,
                         },
                         manual_steps: None,
+                        pidfile: None,
                     },
                 )
             }
@@ -541,6 +554,7 @@ impl Cx<'_> {
                          dockerd-rootless.sh again the way it was started"
                             .into(),
                     ),
+                    pidfile: None,
                 },
             ),
         };
