@@ -73,7 +73,8 @@ pub struct GlobalArgs {
     pub force: bool,
 
     /// Write the file, but do not reload or restart the engine
-    #[arg(long, global = true, env = "DOCKCFG_NO_APPLY")]
+    #[arg(long, global = true, env = "DOCKCFG_NO_APPLY",
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub no_apply: bool,
 
     /// Whose paths and services to assume: linux, windows or mac (default: this machine's;
