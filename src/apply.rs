@@ -806,13 +806,17 @@ fn wait_engine(
     }
 }
 
-/// `0.004 s`, `0.05 s`, `2.41 s`: enough digits to see a fast reload; `30 s` for whole seconds.
+/// `0.31 ms`, `0.004 s`, `0.05 s`, `2.41 s`: enough digits to see a fast reload; `30 s` for
+/// whole seconds.
 fn secs(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         return format!("{} s", d.as_secs());
     }
     let s = d.as_secs_f64();
-    if s < 0.1 {
+    if s < 0.001 {
+        // The first poll already saw it: "0.000 s" would read as not measured.
+        format!("{:.2} ms", s * 1000.0)
+    } else if s < 0.1 {
         format!("{s:.3} s")
     } else {
         format!("{s:.2} s")
