@@ -412,3 +412,39 @@ fn migrate_over_the_drop_in_fixture() {
     let (code, stdout, stderr) = dockcfg(case, &tree, &["add-insecure", "10.9.9.9:5000"]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
 }
+
+/// `migrate` for a rootless engine (recorded): the flag in the user's own unit
+/// (~/.config/systemd/user/docker.service, written by dockerd-rootless-setuptool.sh) leaves its
+/// ExecStart line and goes to the user's daemon.json; dockcfg runs as the user.
+#[test]
+fn migrate_a_rootless_user_unit() {
+    let case = CASES.iter().find(|c| c.case == "rootless").expect("case");
+    let tree = copy_tree(case);
+    let unit = tree
+        .root
+        .join("home/alice/.config/systemd/user/docker.service");
+    let text = std::fs::read_to_string(&unit).expect("user unit");
+    let with_flag = text.replace(
+        "ExecStart=/usr/bin/dockerd-rootless.sh \n",
+        "ExecStart=/usr/bin/dockerd-rootless.sh --insecure-registry=10.0.0.1:5000 --experimental\n",
+    );
+    assert_ne!(with_flag, text);
+    std::fs::write(&unit, &with_flag).expect("write the user unit");
+    let (code, stdout, stderr) = dockcfg(case, &tree, &["migrate"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&unit).expect("user unit"),
+        text.replace(
+            "ExecStart=/usr/bin/dockerd-rootless.sh \n",
+            "ExecStart=/usr/bin/dockerd-rootless.sh --experimental\n"
+        ),
+        "only the flag left the ExecStart line"
+    );
+    let json = std::fs::read_to_string(tree.root.join("home/alice/.config/docker/daemon.json"))
+        .expect("daemon.json");
+    assert!(json.contains(r#""insecure-registries": ["10.0.0.1:5000"]"#), "{json}");
+    assert!(
+        stderr.contains("to undo the migration: dockcfg --root "),
+        "{stderr}"
+    );
+}
