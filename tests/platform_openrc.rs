@@ -125,6 +125,7 @@ fn restart_that_exits_0_while_dockerd_dies_is_rolled_back() {
     let before = c.read_file(DAEMON_JSON).unwrap();
     // Told the engine is 26.1, validation accepts a mirror with a path; the real 20.10 refuses
     // it when it starts, after the script has already said "Starting Docker: docker." and 0.
+    let started = std::time::Instant::now();
     let run = dockcfg(
         &c,
         &[
@@ -152,8 +153,9 @@ fn restart_that_exits_0_while_dockerd_dies_is_rolled_back() {
         "error: the engine did not start with the change, so it was rolled back",
     ]);
     t.lap("restart exit 0 + dockerd died -> rollback + restart");
-    // The whole thing is decided by the engine and the pidfile, not by a timeout.
-    assert!(t.total().as_secs() < 15, "{:?}", t.total());
+    // Decided by the engine and the pidfile a second after dockerd died, not by the 20 s timeout.
+    let took = started.elapsed();
+    assert!(took.as_secs() < 12, "{took:?}");
     assert_eq!(c.read_file(DAEMON_JSON).unwrap(), before);
     let pid2 = c.docker_pid().unwrap();
     assert_ne!(pid2, pid);
