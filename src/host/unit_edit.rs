@@ -423,6 +423,22 @@ mod tests {
         ] {
             let _ = strip_registry_flags(text);
         }
+        // Every prefix and every one-byte change of a real drop-in.
+        let text = "# x\r\n[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd:// \\\n  \"--insecure-registry=a:1\" \\\n# c\n  --registry-mirror 'http://m' --debug\nRestart=always\n";
+        for end in 0..=text.len() {
+            if let Some(prefix) = text.get(..end) {
+                let _ = strip_registry_flags(prefix);
+            }
+        }
+        for i in 0..text.len() {
+            for b in [b' ', b'\\', b'"', b'\'', b'\n', b'=', b'-'] {
+                let mut bytes = text.as_bytes().to_vec();
+                bytes[i] = b;
+                if let Ok(t) = String::from_utf8(bytes) {
+                    let _ = strip_registry_flags(&t);
+                }
+            }
+        }
         let got = strip_registry_flags("[Service]\nExecStart=/d --insecure-registry").expect("ok");
         assert_eq!(got.text, "[Service]\nExecStart=/d");
         assert_eq!(got.removed, vec![r("insecure-registry", "")]);
