@@ -442,7 +442,10 @@ fn migrate_a_rootless_user_unit() {
     );
     let json = std::fs::read_to_string(tree.root.join("home/alice/.config/docker/daemon.json"))
         .expect("daemon.json");
-    assert!(json.contains(r#""insecure-registries": ["10.0.0.1:5000"]"#), "{json}");
+    assert!(
+        json.contains(r#""insecure-registries": ["10.0.0.1:5000"]"#),
+        "{json}"
+    );
     assert!(
         stderr.contains("to undo the migration: dockcfg --root "),
         "{stderr}"
