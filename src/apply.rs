@@ -1088,7 +1088,12 @@ fn do_restart(
             out.rolled_back = true;
             say(&what);
             if let Some(reset) = &job.service.reset {
-                let _ = fx.runner.run(reset, job.timeout);
+                let line = command_line(reset);
+                say(&match fx.runner.run(reset, job.timeout) {
+                    Ok(o) if o.success() => format!("cleared the service's failed state: `{line}`"),
+                    Ok(o) => format!("`{line}` failed ({}); restarting anyway", exit_text(&o)),
+                    Err(e) => format!("could not run `{line}`: {e}; restarting anyway"),
+                });
             }
             say(&format!(
                 "restarting docker with `{}` and the previous file",
