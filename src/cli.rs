@@ -174,7 +174,8 @@ pub enum Command {
     Apply,
 
     /// Move registry flags (--insecure-registry, --registry-mirror) from DOCKER_OPTS / OPTIONS
-    /// files into daemon.json, so the engine never gets a setting twice
+    /// files and from docker.service's ExecStart (drop-ins) into daemon.json, so the engine never
+    /// gets a setting twice
     Migrate {
         /// A DOCKER_OPTS / OPTIONS file to take the flags from (repeatable; default: the ones
         /// the engine reads)
