@@ -717,35 +717,9 @@ fn normalise_registries(key: &str, all: Vec<(String, usize)>, out: &mut Outcome)
         } else {
             parse_insecure(&v).map(|i| (i.key(), i.value))
         };
-        let (norm_key, value) = match parsed {
-            Ok(kv) => kv,
-            Err(e) => {
-                let refused = if mirror {
-                    dockerd_mirror_error(&v, NEWEST)
-                } else {
-                    dockerd_insecure_error_for(&v, NEWEST)
-                };
-                let severity = if refused.is_some() {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                let mut d = Diagnostic::new(
-                    severity,
-                    if mirror {
-                        "mirror"
-                    } else {
-                        "insecure-registry"
-                    },
-                    e.message,
-                );
-                d.help = Some(
-                    e.help
-                        .unwrap_or_else(|| "dockcfg leaves this entry as it is".to_owned()),
-                );
-                out.unrepaired.push(Found::at(at, d));
-                (v.clone(), v.clone())
-            }
+        let (norm_key, value, error) = match parsed {
+            Ok((k, value)) => (k, value, None),
+            Err(e) => (v.clone(), v.clone(), Some(e)),
         };
         if let Some(kept) = first.get(&norm_key) {
             out.changes.push(Found::at(
@@ -761,6 +735,32 @@ fn normalise_registries(key: &str, all: Vec<(String, usize)>, out: &mut Outcome)
                 }),
             ));
             continue;
+        }
+        if let Some(e) = error {
+            let refused = if mirror {
+                dockerd_mirror_error(&v, NEWEST)
+            } else {
+                dockerd_insecure_error_for(&v, NEWEST)
+            };
+            let severity = if refused.is_some() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let mut d = Diagnostic::new(
+                severity,
+                if mirror {
+                    "mirror"
+                } else {
+                    "insecure-registry"
+                },
+                e.message,
+            );
+            d.help = Some(
+                e.help
+                    .unwrap_or_else(|| "dockcfg leaves this entry as it is".to_owned()),
+            );
+            out.unrepaired.push(Found::at(at, d));
         }
         if value != v {
             let lower = v.trim().to_ascii_lowercase();

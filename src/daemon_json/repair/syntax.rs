@@ -681,7 +681,7 @@ impl<'t> Fixer<'t> {
             .map(|f| format!("the {} opened at {}", f.name(), self.pos_of(f.open)))
             .collect();
         let more = if count > 2 {
-            format!(" (and {} more)", count - 2)
+            format!(", and {} more", count - 2)
         } else {
             String::new()
         };
@@ -691,7 +691,7 @@ impl<'t> Fixer<'t> {
             closing,
             at,
             format!(
-                "added the missing {what} at the end: the file looks cut off ({}{more} not closed)",
+                "added the missing {what} at the end: the file looks cut off (not closed: {}{more})",
                 opened.join(", ")
             ),
         );
@@ -816,7 +816,9 @@ impl<'t> Fixer<'t> {
             while matches!(self.b.get(to), Some(b' ' | b'\t')) {
                 to += 1;
             }
-            (start, to)
+            // Nothing else on the line: its indentation goes too (the line goes later).
+            let line_ends = matches!(self.b.get(to), None | Some(b'\n' | b'\r'));
+            (if line_ends { line_start } else { start }, to)
         } else {
             let mut from = start;
             while from > self.floor {
