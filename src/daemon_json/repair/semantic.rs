@@ -238,7 +238,7 @@ impl PassA<'_, '_> {
             // Duplicates: dockerd keeps the last.
             if let Some((&last, earlier)) = all.split_last() {
                 for &i in earlier {
-                    self.removed[i] = true;
+                    self.remove(i);
                     self.note(
                         members,
                         i,
@@ -354,7 +354,7 @@ impl PassA<'_, '_> {
                     self.wrap(m);
                 }
             } else {
-                self.removed[i] = true;
+                self.remove(i);
                 self.pending.entry(plural).or_default().items.extend(items);
                 self.note(
                     members,
@@ -469,7 +469,7 @@ impl PassA<'_, '_> {
                         .push(Edit::new(m.value.span.start, m.value.span.end, object));
                 }
             } else {
-                self.removed[i] = true;
+                self.remove(i);
                 if target.is_some() {
                     self.pending
                         .entry(plural)
@@ -615,6 +615,12 @@ impl PassA<'_, '_> {
                     "dockcfg does not guess a conversion: write the value in the right form",
                 ),
             ));
+        }
+    }
+
+    fn remove(&mut self, i: usize) {
+        if let Some(r) = self.removed.get_mut(i) {
+            *r = true;
         }
     }
 
