@@ -100,10 +100,13 @@ pub fn repair(bytes: &[u8]) -> Repaired {
     let to_input = |o: usize| maps.iter().fold(o, |o, m| m.to_input(o));
 
     let mut out = stage_b.text;
-    if unrepaired.iter().all(|f| f.diag.code != "syntax") {
+    let parses = if unrepaired.iter().any(|f| f.diag.code == "syntax") {
+        super::parse(&out).is_ok()
+    } else {
         match super::parse(&out) {
-            Ok(_) => {
-                let sem = semantic::repair(&out);
+            Ok(doc) => {
+                let sem = semantic::repair(&out, &doc);
+                drop(doc);
                 for f in sem.changes {
                     changes.push(Found {
                         at: f.at.map(to_input),
@@ -116,7 +119,11 @@ pub fn repair(bytes: &[u8]) -> Repaired {
                         ..f
                     });
                 }
-                out = sem.text;
+                // The semantic layer returns only text it has parsed.
+                if let Some(text) = sem.text {
+                    out = text;
+                }
+                true
             }
             Err(d) => {
                 // The syntax layer let through something strict JSON refuses: report the
@@ -126,10 +133,10 @@ pub fn repair(bytes: &[u8]) -> Repaired {
                     diag: Diagnostic { pos: None, ..d },
                     edit: None,
                 });
+                false
             }
         }
-    }
-    let parses = super::parse(&out).is_ok();
+    };
 
     Repaired {
         changes: resolve(&text, changes),

@@ -115,29 +115,34 @@ pub(super) fn apply(text: &str, edits: &[Edit]) -> Applied {
 pub(super) fn blank_line_removals(text: &str, deleted_at: &[usize]) -> Vec<Edit> {
     let b = text.as_bytes();
     let mut out: Vec<Edit> = Vec::new();
+    // One forward sweep (the offsets are sorted): each line is looked at once.
+    let (mut line_start, mut scanned) = (0, 0);
+    let mut checked: Option<usize> = None;
     for &at in deleted_at {
-        let at = at.min(b.len());
-        let start = b
-            .get(..at)
+        let at = at.min(b.len()).max(scanned);
+        if let Some(i) = b
+            .get(scanned..at)
             .and_then(|s| s.iter().rposition(|&c| c == b'\n'))
-            .map_or(0, |i| i + 1);
-        if out.last().is_some_and(|e| e.start == start) {
+        {
+            line_start = scanned + i + 1;
+        }
+        scanned = at;
+        if checked == Some(line_start) {
             continue;
         }
-        let nl = b
-            .get(at..)
-            .and_then(|s| s.iter().position(|&c| c == b'\n'))
-            .map(|i| at + i);
-        let content_end = nl.unwrap_or(b.len());
-        let blank = b
-            .get(start..content_end)
-            .is_some_and(|s| s.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')));
-        if !blank {
-            continue;
-        }
-        let end = nl.map_or(b.len(), |i| i + 1);
-        if end > start {
-            out.push(Edit::new(start, end, ""));
+        checked = Some(line_start);
+        let rest = b.get(line_start..).unwrap_or_default();
+        let blank_len = rest
+            .iter()
+            .take_while(|c| matches!(c, b' ' | b'\t' | b'\r'))
+            .count();
+        let end = match rest.get(blank_len) {
+            Some(b'\n') => line_start + blank_len + 1,
+            None => b.len(),
+            Some(_) => continue,
+        };
+        if end > line_start {
+            out.push(Edit::new(line_start, end, ""));
         }
     }
     out

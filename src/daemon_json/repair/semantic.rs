@@ -12,6 +12,7 @@
 //! The singular-to-plural mapping is [`ignored_flag_key`] for the newest engine, on Linux or
 //! Windows: what those engines ignore, every older one ignores too.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -27,26 +28,26 @@ use crate::registry::{
 use crate::validate::keys::{JsonType, Platform, ignored_flag_key, lookup, suggest};
 use crate::version::EngineVersion;
 
-/// The repaired text and what was found, with offsets into the text given to [`repair`].
+/// What the semantic layer found, with offsets into the text given to [`repair`].
 pub(super) struct Outcome {
-    pub text: String,
+    /// The new text, strict JSON (checked); `None` when nothing changed.
+    pub text: Option<String>,
     pub changes: Vec<Found>,
     pub unrepaired: Vec<Found>,
 }
 
 const NEWEST: EngineVersion = EngineVersion::NEWEST;
+/// Unknown keys reported one by one; the rest are counted in one more diagnostic.
+const MAX_UNKNOWN: usize = 100;
 const INSECURE: &str = "insecure-registries";
 const MIRRORS: &str = "registry-mirrors";
 
-/// Repair the settings of `text`, which must be strict JSON (else it comes back unchanged).
-pub(super) fn repair(text: &str) -> Outcome {
+/// Repair the settings of `text`, which is strict JSON and parses to `doc`.
+pub(super) fn repair(text: &str, doc: &Document) -> Outcome {
     let mut out = Outcome {
-        text: text.to_owned(),
+        text: None,
         changes: Vec::new(),
         unrepaired: Vec::new(),
-    };
-    let Ok(doc) = parse(text) else {
-        return out;
     };
     let members = match doc.root_object() {
         Ok(m) => m,
@@ -57,10 +58,10 @@ pub(super) fn repair(text: &str) -> Outcome {
             return out;
         }
     };
-    let style = detect_style(text, &doc);
     let mut a = PassA {
         text,
-        style: &style,
+        doc,
+        style: OnceCell::new(),
         edits: Vec::new(),
         removed: vec![false; members.len()],
         pending: HashMap::new(),
@@ -68,29 +69,47 @@ pub(super) fn repair(text: &str) -> Outcome {
     };
     a.run(members);
     let PassA {
-        edits,
+        mut edits,
         removed,
         pending,
         ..
     } = a;
-    let mut edits = edits;
     edits.extend(removal_edits(text, members, &removed));
-    let applied = apply(text, &edits);
-    let Ok(doc1) = parse(&applied.text) else {
-        // Never expected: keep the text as it was rather than write something broken.
-        out.changes.clear();
-        out.unrepaired.push(Found::file(Diagnostic::error(
-            "internal",
-            "dockcfg could not repair the settings of this file (please report it); the syntax repairs alone are shown",
-        )));
-        return out;
-    };
-    let b_edits = pass_b(&applied.text, &doc1, &applied.map, &pending, &mut out);
-    let done = apply(&applied.text, &b_edits);
-    if parse(&done.text).is_ok() {
-        out.text = done.text;
+    let (text1, map, reparsed);
+    let doc1 = if edits.is_empty() {
+        text1 = text.to_owned();
+        map = OffsetMap::default();
+        doc
     } else {
-        out.text = applied.text;
+        let applied = apply(text, &edits);
+        text1 = applied.text;
+        map = applied.map;
+        match parse(&text1) {
+            Ok(d) => {
+                reparsed = d;
+                &reparsed
+            }
+            Err(_) => {
+                // Never expected: keep the text as it was rather than write something broken.
+                out.changes.clear();
+                out.unrepaired.push(Found::file(Diagnostic::error(
+                    "internal",
+                    "dockcfg could not repair the settings of this file (please report it); the syntax repairs alone are shown",
+                )));
+                return out;
+            }
+        }
+    };
+    let b_edits = pass_b(&text1, doc1, &map, &pending, &mut out);
+    if b_edits.is_empty() {
+        out.text = (!edits.is_empty()).then_some(text1);
+        return out;
+    }
+    let done = apply(&text1, &b_edits);
+    if parse(&done.text).is_ok() {
+        out.text = Some(done.text);
+    } else {
+        out.text = (!edits.is_empty()).then_some(text1);
         out.unrepaired.push(Found::file(Diagnostic::error(
             "internal",
             "dockcfg could not repair the values of some settings (please report it)",
@@ -137,7 +156,9 @@ struct Pending {
 
 struct PassA<'a, 't> {
     text: &'t str,
-    style: &'a Style,
+    doc: &'a Document,
+    /// Found only when needed: it looks at every member.
+    style: OnceCell<Style>,
     edits: Vec<Edit>,
     removed: Vec<bool>,
     pending: HashMap<&'static str, Pending>,
@@ -145,6 +166,10 @@ struct PassA<'a, 't> {
 }
 
 impl PassA<'_, '_> {
+    fn style(&self) -> &Style {
+        self.style.get_or_init(|| detect_style(self.text, self.doc))
+    }
+
     fn run(&mut self, members: &[Member]) {
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut order: Vec<&str> = Vec::new();
@@ -155,6 +180,7 @@ impl PassA<'_, '_> {
             }
             e.push(i);
         }
+        let (mut unknown, mut last_unknown) = (0, None);
         // Singular keys, grouped by their plural, in the order the plurals are first needed.
         let mut singulars: Vec<(&'static str, Vec<usize>)> = Vec::new();
         for name in &order {
@@ -182,7 +208,12 @@ impl PassA<'_, '_> {
                         );
                     }
                 }
+                Class::Unknown if unknown >= MAX_UNKNOWN => {
+                    unknown += 1;
+                    last_unknown = all.last().copied();
+                }
                 Class::Unknown => {
+                    unknown += 1;
                     let help = match suggest(name) {
                         Some(s) => format!(
                             "did you mean {}? dockcfg leaves unknown keys to you",
@@ -207,7 +238,7 @@ impl PassA<'_, '_> {
             // Duplicates: dockerd keeps the last.
             if let Some((&last, earlier)) = all.split_last() {
                 for &i in earlier {
-                    self.removed[i] = true;
+                    self.remove(i);
                     self.note(
                         members,
                         i,
@@ -223,6 +254,19 @@ impl PassA<'_, '_> {
                     self.check_type(m, ty);
                 }
             }
+        }
+        if let (Some(i), true) = (last_unknown, unknown > MAX_UNKNOWN) {
+            self.report(
+                members,
+                i,
+                Diagnostic::error(
+                    "unknown-key",
+                    format!(
+                        "{} more unknown keys (the last is here); is this a daemon.json file?",
+                        unknown - MAX_UNKNOWN
+                    ),
+                ),
+            );
         }
         for (plural, occurrences) in singulars {
             let target = by_name.get(plural).and_then(|v| v.last().copied());
@@ -310,7 +354,7 @@ impl PassA<'_, '_> {
                     self.wrap(m);
                 }
             } else {
-                self.removed[i] = true;
+                self.remove(i);
                 self.pending.entry(plural).or_default().items.extend(items);
                 self.note(
                     members,
@@ -420,12 +464,12 @@ impl PassA<'_, '_> {
                 let keep = single && matches!(m.value.kind, Kind::Object(_));
                 if !keep {
                     let indent = line_indent(self.text, m.key_span.start).unwrap_or("");
-                    let object = render_object(&all, self.style, indent);
+                    let object = render_object(&all, self.style(), indent);
                     self.edits
                         .push(Edit::new(m.value.span.start, m.value.span.end, object));
                 }
             } else {
-                self.removed[i] = true;
+                self.remove(i);
                 if target.is_some() {
                     self.pending
                         .entry(plural)
@@ -574,6 +618,12 @@ impl PassA<'_, '_> {
         }
     }
 
+    fn remove(&mut self, i: usize) {
+        if let Some(r) = self.removed.get_mut(i) {
+            *r = true;
+        }
+    }
+
     fn note(&mut self, members: &[Member], i: usize, message: String) {
         if let Some(m) = members.get(i) {
             self.out
@@ -602,7 +652,7 @@ fn pass_b(
     let Kind::Object(members) = &doc.root.kind else {
         return edits;
     };
-    let style = detect_style(text, doc);
+    let style = OnceCell::new();
     let empty = Pending::default();
     let mut seen_keys: HashSet<&str> = HashSet::new();
     // The last occurrence of each key (the one dockerd reads), in file order.
@@ -652,7 +702,8 @@ fn pass_b(
                 }
             }
             JsonType::StringMap => {
-                map_values(text, m, map, &extra.entries, &style, &mut edits, out);
+                let style = || style.get_or_init(|| detect_style(text, doc));
+                map_values(text, m, map, &extra.entries, style, &mut edits, out);
             }
             _ => {}
         }
@@ -672,35 +723,9 @@ fn normalise_registries(key: &str, all: Vec<(String, usize)>, out: &mut Outcome)
         } else {
             parse_insecure(&v).map(|i| (i.key(), i.value))
         };
-        let (norm_key, value) = match parsed {
-            Ok(kv) => kv,
-            Err(e) => {
-                let refused = if mirror {
-                    dockerd_mirror_error(&v, NEWEST)
-                } else {
-                    dockerd_insecure_error_for(&v, NEWEST)
-                };
-                let severity = if refused.is_some() {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                let mut d = Diagnostic::new(
-                    severity,
-                    if mirror {
-                        "mirror"
-                    } else {
-                        "insecure-registry"
-                    },
-                    e.message,
-                );
-                d.help = Some(
-                    e.help
-                        .unwrap_or_else(|| "dockcfg leaves this entry as it is".to_owned()),
-                );
-                out.unrepaired.push(Found::at(at, d));
-                (v.clone(), v.clone())
-            }
+        let (norm_key, value, error) = match parsed {
+            Ok((k, value)) => (k, value, None),
+            Err(e) => (v.clone(), v.clone(), Some(e)),
         };
         if let Some(kept) = first.get(&norm_key) {
             out.changes.push(Found::at(
@@ -716,6 +741,32 @@ fn normalise_registries(key: &str, all: Vec<(String, usize)>, out: &mut Outcome)
                 }),
             ));
             continue;
+        }
+        if let Some(e) = error {
+            let refused = if mirror {
+                dockerd_mirror_error(&v, NEWEST)
+            } else {
+                dockerd_insecure_error_for(&v, NEWEST)
+            };
+            let severity = if refused.is_some() {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            let mut d = Diagnostic::new(
+                severity,
+                if mirror {
+                    "mirror"
+                } else {
+                    "insecure-registry"
+                },
+                e.message,
+            );
+            d.help = Some(
+                e.help
+                    .unwrap_or_else(|| "dockcfg leaves this entry as it is".to_owned()),
+            );
+            out.unrepaired.push(Found::at(at, d));
         }
         if value != v {
             let lower = v.trim().to_ascii_lowercase();
@@ -741,12 +792,12 @@ fn normalise_registries(key: &str, all: Vec<(String, usize)>, out: &mut Outcome)
 }
 
 /// A string map's values: numbers and booleans become strings; merged entries are added.
-fn map_values(
+fn map_values<'s>(
     text: &str,
     m: &Member,
     map: &OffsetMap,
     extra: &[Entry],
-    style: &Style,
+    style: impl FnOnce() -> &'s Style,
     edits: &mut Vec<Edit>,
     out: &mut Outcome,
 ) {
@@ -778,6 +829,7 @@ fn map_values(
     if extra.is_empty() {
         return;
     }
+    let style = style();
     let kv = &style.kv_sep;
     let entries: Vec<(String, String)> = extra
         .iter()

@@ -142,8 +142,19 @@ enum StrErr {
 /// What to do with a bare word in a value's place.
 enum WordFix {
     Keep,
+    /// A literal or number, rewritten (new text, note).
     Replace(String, String),
+    /// Text: to be put in double quotes.
+    Text,
     Bad(String, String),
+}
+
+/// How a bare word is delimited (see [`Fixer::word_end`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Word {
+    Key,
+    Value,
+    Text,
 }
 
 impl<'t> Fixer<'t> {
@@ -419,13 +430,31 @@ impl<'t> Fixer<'t> {
         if c == '{' || c == '[' {
             return self.open(c == '[');
         }
-        let end = self.word_end(at, false);
+        let mut end = self.word_end(at, Word::Value);
         let Some(word) = self.text.get(at..end).filter(|w| !w.is_empty()) else {
             return self.unexpected(at, c);
         };
-        match value_word(word) {
+        let mut fix = value_word(word);
+        if matches!(fix, WordFix::Text | WordFix::Bad(..)) {
+            let text_end = self.word_end(at, Word::Text);
+            if text_end != end {
+                end = text_end;
+                fix = value_word(self.text.get(at..end).unwrap_or(""));
+            }
+        }
+        match fix {
             WordFix::Keep => {}
             WordFix::Replace(new, note) => self.edit_note(at, end, new, at, note),
+            WordFix::Text => {
+                let word = self.text.get(at..end).unwrap_or("");
+                self.edit_note(
+                    at,
+                    end,
+                    json_string(word),
+                    at,
+                    format!("put the text `{}` in double quotes", clip(word)),
+                );
+            }
             WordFix::Bad(message, help) => return self.stop(at, message, help),
         }
         self.pos = end;
@@ -448,7 +477,7 @@ impl<'t> Fixer<'t> {
                 Err(e) => self.string_error(at, e),
             };
         }
-        let end = self.word_end(at, true);
+        let end = self.word_end(at, Word::Key);
         let word = self.text.get(at..end).unwrap_or("");
         if word.chars().any(char::is_alphanumeric)
             && matches!(self.next_char(end), Some(':' | '\u{FF1A}'))
@@ -463,6 +492,11 @@ impl<'t> Fixer<'t> {
             return self.key_done(at, end);
         }
         match c {
+            ',' => self.stop(
+                at,
+                "expected a key in double quotes, found `,`",
+                "delete the comma; each member of an object is written \"key\": value",
+            ),
             ':' => self.stop(
                 at,
                 "a key is missing before `:`",
@@ -503,7 +537,7 @@ impl<'t> Fixer<'t> {
                 Err(_) => return false,
             }
         } else {
-            let end = self.word_end(at, true);
+            let end = self.word_end(at, Word::Key);
             if end == at {
                 return false;
             }
@@ -513,7 +547,9 @@ impl<'t> Fixer<'t> {
     }
 
     fn starts_value(&self, c: char) -> bool {
-        closers(c).is_some() || matches!(c, '{' | '[') || self.word_end(self.pos, false) > self.pos
+        closers(c).is_some()
+            || matches!(c, '{' | '[')
+            || self.word_end(self.pos, Word::Value) > self.pos
     }
 
     fn token_end(&mut self, end: usize) {
@@ -645,7 +681,7 @@ impl<'t> Fixer<'t> {
             .map(|f| format!("the {} opened at {}", f.name(), self.pos_of(f.open)))
             .collect();
         let more = if count > 2 {
-            format!(" (and {} more)", count - 2)
+            format!(", and {} more", count - 2)
         } else {
             String::new()
         };
@@ -655,7 +691,7 @@ impl<'t> Fixer<'t> {
             closing,
             at,
             format!(
-                "added the missing {what} at the end: the file looks cut off ({}{more} not closed)",
+                "added the missing {what} at the end: the file looks cut off (not closed: {}{more})",
                 opened.join(", ")
             ),
         );
@@ -665,13 +701,14 @@ impl<'t> Fixer<'t> {
     /// Nothing but spaces and comments: no settings, written `{}` in place of it all.
     fn empty_file(&mut self) -> Step {
         let nl = self.newline;
-        self.edit_note(
-            0,
-            self.b.len(),
-            format!("{{}}{nl}"),
-            0,
-            "the file holds no settings: wrote {} (dockerd before 23.0 refuses an empty file)",
-        );
+        let message = if self.changes.is_empty() {
+            "the file holds no settings: wrote {} (dockerd before 23.0 refuses an empty file)"
+        } else {
+            "the file holds only comments, no settings: wrote {} in their place"
+        };
+        self.edits.clear();
+        self.changes.clear();
+        self.edit_note(0, self.b.len(), format!("{{}}{nl}"), 0, message);
         Step::Done
     }
 
@@ -779,7 +816,9 @@ impl<'t> Fixer<'t> {
             while matches!(self.b.get(to), Some(b' ' | b'\t')) {
                 to += 1;
             }
-            (start, to)
+            // Nothing else on the line: its indentation goes too (the line goes later).
+            let line_ends = matches!(self.b.get(to), None | Some(b'\n' | b'\r'));
+            (if line_ends { line_start } else { start }, to)
         } else {
             let mut from = start;
             while from > self.floor {
@@ -843,7 +882,8 @@ impl<'t> Fixer<'t> {
         let code = format!("U+{:04X} ({name})", c as u32);
         let message = match (repl.is_empty(), count, mixed) {
             (_, _, true) => format!(
-                "replaced {count} invisible or non-ASCII space characters (the first is {code}) with ordinary spaces"
+                "replaced {count} invisible or non-ASCII spaces, the first U+{:04X} ({name}), with ordinary spaces",
+                c as u32
             ),
             (true, 1, _) => format!("removed the invisible character {code}"),
             (true, n, _) => format!("removed {n} invisible characters {code}"),
@@ -879,25 +919,25 @@ impl<'t> Fixer<'t> {
         }
     }
 
-    /// The end of the bare word at `from`. In a key's place it stops at `:`; in a value's place
-    /// `:` and the `//` of a URL belong to the word (`myhost:5000`, `https://m.example.com`).
-    fn word_end(&self, from: usize, key: bool) -> usize {
+    /// The end of the bare word at `from`. In a key's place it stops at `:` and at a comment;
+    /// a value stops at a comment too (`-.25/* c */`), but not at `:`. Bare text (which is not a
+    /// number or a literal) is read with [`Word::Text`]: `/` belongs to it (`https://x.io//p`),
+    /// so no text is ever taken for a comment; a comment after bare text must follow a space.
+    fn word_end(&self, from: usize, word: Word) -> usize {
         let rest = self.text.get(from..).unwrap_or("");
-        let mut prev = ' ';
         for (i, c) in rest.char_indices() {
             let after = rest.get(i..).unwrap_or("");
+            let comment = after.starts_with("/*") || after.starts_with("//");
             let stop = c.is_whitespace()
                 || c.is_control()
                 || odd_space(c).is_some()
                 || matches!(c, '{' | '}' | '[' | ']' | ',' | '\u{FF0C}' | '\u{FF1A}')
                 || closers(c).is_some()
-                || (key && c == ':')
-                || after.starts_with("/*")
-                || (after.starts_with("//") && (key || prev != ':'));
+                || (word == Word::Key && c == ':')
+                || (word != Word::Text && comment);
             if stop {
                 return from + i;
             }
-            prev = c;
         }
         from + rest.len()
     }
@@ -1306,10 +1346,7 @@ fn value_word(w: &str) -> WordFix {
             return fix;
         }
     }
-    WordFix::Replace(
-        json_string(w),
-        format!("put the text `{}` in double quotes", clip(w)),
-    )
+    WordFix::Text
 }
 
 /// A number as written in JSON5 or JavaScript, made strict JSON when its value is clear.
