@@ -1227,9 +1227,12 @@ fn time_grows_linearly_up_to_10_mb() {
         (1 << 20, 10 << 20)
     };
     let (small, big) = (big_damaged(small), big_damaged(big));
-    time(&small);
-    let (t1, _) = time(&small);
-    let (t10, r) = time(&big);
+    // The fastest of three runs: a busy machine only ever adds time.
+    let t1 = (0..3).map(|_| time(&small).0).min().unwrap_or_default();
+    let (mut t10, r) = time(&big);
+    for _ in 0..2 {
+        t10 = t10.min(time(&big).0);
+    }
     assert!(
         r.text
             .contains("\"registry-mirrors\": [\"https://mirror.gcr.io\"]")
