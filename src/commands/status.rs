@@ -253,16 +253,19 @@ pub(super) fn status(
         out.push('\n');
     }
     out.push_str(&format!("engine reports: {engine_line}\n"));
-    out.push_str(&format!("file:         {path}\n"));
+    out.push_str(&format!("file: {path}\n"));
     for ((key, d), values) in drifts.iter().zip(&file_values) {
-        out.push_str(&format!("{}:\n", key.json_key()));
-        out.push_str(&format!("  file:       {}\n", show(values)));
+        out.push_str(&format!(
+            "{} in the file: {}\n",
+            key.json_key(),
+            show(values)
+        ));
         if let Some(v) = &view {
             let ev = match key {
                 RegistryKey::Insecure => &v.insecure,
                 RegistryKey::Mirrors => &v.mirrors,
             };
-            out.push_str(&format!("  engine:     {}\n", show(ev)));
+            out.push_str(&format!("{} in the engine: {}\n", key.json_key(), show(ev)));
         }
         if let Some(d) = d {
             if !d.missing.is_empty() {
