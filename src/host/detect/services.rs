@@ -345,10 +345,7 @@ impl Cx<'_> {
                 reset: None,
                 logs,
                 manual_steps: None,
-                // Debian's script starts dockerd with start-stop-daemon --make-pidfile here.
-                pidfile: script
-                    .contains("-ssd.pid")
-                    .then(|| PathBuf::from("/var/run/docker-ssd.pid")),
+                pidfile: ssd_pidfile(script),
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             version,
@@ -443,10 +440,7 @@ impl Cx<'_> {
                 reset: None,
                 logs,
                 manual_steps: None,
-                // Debian's LSB script starts dockerd with start-stop-daemon --make-pidfile here.
-                pidfile: script
-                    .contains("-ssd.pid")
-                    .then(|| PathBuf::from("/var/run/docker-ssd.pid")),
+                pidfile: ssd_pidfile(script),
             },
             default_host: paths::DEFAULT_UNIX_HOST.into(),
             daemon,
@@ -635,4 +629,12 @@ mod tests {
             "#!/sbin/openrc-run\ncommand=/usr/bin/dockerd\n"
         ));
     }
+}
+
+/// The pidfile Debian's LSB script has start-stop-daemon write (`--make-pidfile`) the moment it
+/// starts dockerd, before dockerd writes its own: where a dockerd that dies at start shows.
+fn ssd_pidfile(script: &str) -> Option<PathBuf> {
+    script
+        .contains("-ssd.pid")
+        .then(|| PathBuf::from("/var/run/docker-ssd.pid"))
 }
