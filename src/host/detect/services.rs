@@ -612,6 +612,14 @@ fn openrc_has_reload(script: &str) -> bool {
     declared && defined
 }
 
+/// The pidfile Debian's LSB script has start-stop-daemon write (`--make-pidfile`) the moment it
+/// starts dockerd, before dockerd writes its own: where a dockerd that dies at start shows.
+fn ssd_pidfile(script: &str) -> Option<PathBuf> {
+    script
+        .contains("-ssd.pid")
+        .then(|| PathBuf::from("/var/run/docker-ssd.pid"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,12 +637,4 @@ mod tests {
             "#!/sbin/openrc-run\ncommand=/usr/bin/dockerd\n"
         ));
     }
-}
-
-/// The pidfile Debian's LSB script has start-stop-daemon write (`--make-pidfile`) the moment it
-/// starts dockerd, before dockerd writes its own: where a dockerd that dies at start shows.
-fn ssd_pidfile(script: &str) -> Option<PathBuf> {
-    script
-        .contains("-ssd.pid")
-        .then(|| PathBuf::from("/var/run/docker-ssd.pid"))
 }
