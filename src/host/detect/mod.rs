@@ -409,13 +409,21 @@ impl Cx<'_> {
         }
     }
 
-    /// A dockerd child of RootlessKit, or one given `--rootless`.
+    /// A dockerd under RootlessKit, or one given `--rootless`. RootlessKit re-executes itself
+    /// (`/proc/self/exe`, comm `exe`) as the child that starts dockerd, so the kit is the
+    /// dockerd's parent or grandparent: a few ancestors are looked at.
     fn is_rootless_daemon(&self, p: &Process) -> bool {
-        let parent_is_kit = p
-            .ppid
-            .and_then(|pp| self.view.process(pp))
-            .is_some_and(procs::is_rootlesskit);
-        parent_is_kit || p.argv.iter().any(|a| a == "--rootless")
+        let mut at = p.ppid;
+        for _ in 0..3 {
+            let Some(parent) = at.and_then(|pp| self.view.process(pp)) else {
+                break;
+            };
+            if procs::is_rootlesskit(parent) {
+                return true;
+            }
+            at = parent.ppid;
+        }
+        p.argv.iter().any(|a| a == "--rootless")
     }
 
     fn is_snap_daemon(&self, p: &Process) -> bool {
