@@ -127,6 +127,24 @@ pub fn set_values(
         .with_help("give it its value, or delete it")
         .at(text, last.pos.offset));
     }
+    // dockerd's flag parser stops at `--`: a flag appended after it would be an argument, and
+    // dockerd refuses arguments.
+    if !append.is_empty()
+        && let Some(end) = file.tokens.iter().find(|t| t.text == "--")
+    {
+        return Err(Diagnostic::error(
+            "end-of-flags",
+            format!(
+                "{var} holds \"--\", which ends dockerd's flags: a --{flag} added after it \
+                 would not be read as a flag"
+            ),
+        )
+        .with_help(format!(
+            "remove the \"--\" from {var} by hand (dockerd takes no arguments after it), or keep \
+             registry settings in /etc/docker/daemon.json"
+        ))
+        .at(text, end.anchor));
+    }
 
     let text1 = apply(text, splices).ok_or_else(|| internal(&var, "overlapping edits"))?;
     let out = if append.is_empty() {

@@ -809,6 +809,15 @@ fn refuses_edits_it_cannot_make_safely() {
             "missing-value",
             Some((1, 14)),
         ),
+        // Found by the opts_edit fuzz target: after `--` a new flag is no flag.
+        (
+            "DOCKER_OPTS=\"--debug -- --dns 1.1.1.1\"\n",
+            Insecure,
+            &["a"],
+            "end-of-flags",
+            Some((1, 22)),
+        ),
+        ("OPTIONS=-'-'", Mirror, &["b"], "end-of-flags", Some((1, 9))),
     ];
     for (text, kind, wanted, code, pos) in cases {
         let f = parse(text).unwrap();
