@@ -806,13 +806,17 @@ fn wait_engine(
     }
 }
 
-/// `0.004 s`, `0.05 s`, `2.41 s`: enough digits to see a fast reload; `30 s` for whole seconds.
+/// `0.31 ms`, `0.004 s`, `0.05 s`, `2.41 s`: enough digits to see a fast reload; `30 s` for
+/// whole seconds.
 fn secs(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         return format!("{} s", d.as_secs());
     }
     let s = d.as_secs_f64();
-    if s < 0.1 {
+    if s < 0.001 {
+        // The first poll already saw it: "0.000 s" would read as not measured.
+        format!("{:.2} ms", s * 1000.0)
+    } else if s < 0.1 {
         format!("{s:.3} s")
     } else {
         format!("{s:.2} s")
@@ -1084,7 +1088,12 @@ fn do_restart(
             out.rolled_back = true;
             say(&what);
             if let Some(reset) = &job.service.reset {
-                let _ = fx.runner.run(reset, job.timeout);
+                let line = command_line(reset);
+                say(&match fx.runner.run(reset, job.timeout) {
+                    Ok(o) if o.success() => format!("cleared the service's failed state: `{line}`"),
+                    Ok(o) => format!("`{line}` failed ({}); restarting anyway", exit_text(&o)),
+                    Err(e) => format!("could not run `{line}`: {e}; restarting anyway"),
+                });
             }
             say(&format!(
                 "restarting docker with `{}` and the previous file",

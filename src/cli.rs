@@ -20,6 +20,7 @@ Examples:
   dockcfg status                                 the file's registries next to the running engine's
   dockcfg validate                               check daemon.json as the installed dockerd reads it
   dockcfg validate --engine 20.10 daemon.json    ... as dockerd 20.10 reads it
+  dockcfg fix                                    repair a daemon.json pasted from a blog post
 
 After a change dockcfg reloads the running engine (or restarts it when it must), checks that the
 engine reports the new settings, and puts everything back if it does not (--no-apply: write only).
@@ -173,7 +174,8 @@ pub enum Command {
     Apply,
 
     /// Move registry flags (--insecure-registry, --registry-mirror) from DOCKER_OPTS / OPTIONS
-    /// files into daemon.json, so the engine never gets a setting twice
+    /// files and from docker.service's ExecStart (drop-ins) into daemon.json, so the engine never
+    /// gets a setting twice
     Migrate {
         /// A DOCKER_OPTS / OPTIONS file to take the flags from (repeatable; default: the ones
         /// the engine reads)
@@ -185,6 +187,15 @@ pub enum Command {
     /// its line, column and fix; exit 1 when dockerd would refuse it or ignore a setting
     Validate {
         /// The file to check (default: the target file, /etc/docker/daemon.json)
+        #[arg(value_name = "PATH")]
+        path: Option<PathBuf>,
+    },
+
+    /// Repair a broken daemon.json (comments, trailing commas, quotes, singular keys such as
+    /// registry-mirror, a string where a list belongs, mirrors without https://) keeping every
+    /// setting; shows what it changed and the diff, writes only if the result validates
+    Fix {
+        /// The file to repair (default: the daemon.json the engine reads)
         #[arg(value_name = "PATH")]
         path: Option<PathBuf>,
     },

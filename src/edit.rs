@@ -37,8 +37,21 @@ impl FileKind {
         if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
             return FileKind::DaemonJson;
         }
-        match body.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{') | Some(b'[') => FileKind::DaemonJson,
+        let first_line = body
+            .split(|b| *b == b'\n')
+            .map(|l| l.trim_ascii())
+            .find(|l| !l.is_empty())
+            .unwrap_or_default();
+        // `[Service]` opens a systemd unit or drop-in, not a JSON list.
+        let section = first_line.len() > 2
+            && first_line.starts_with(b"[")
+            && first_line.ends_with(b"]")
+            && first_line[1..first_line.len() - 1]
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b' ');
+        match first_line.first() {
+            Some(b'{') => FileKind::DaemonJson,
+            Some(b'[') if !section => FileKind::DaemonJson,
             _ => FileKind::OptsFile,
         }
     }

@@ -66,6 +66,8 @@ pub enum Action {
     },
     /// Check the target file (which `validate PATH` sets, as `--file` does).
     Validate,
+    /// Repair the target file (which `fix PATH` sets, as `--file` does).
+    Fix,
     Completions(clap_complete::Shell),
 }
 
@@ -195,6 +197,12 @@ impl Settings {
                     named = path;
                 }
                 Action::Validate
+            }
+            C::Fix { path } => {
+                if path.is_some() {
+                    named = path;
+                }
+                Action::Fix
             }
             C::Completions { shell } => Action::Completions(shell),
         };

@@ -36,8 +36,11 @@ fn content(entries: usize) -> (String, Vec<String>) {
 
 fn dockcfg(file: &Path, state: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dockcfg"));
+    // --engine and --no-apply: no `dockerd --version` probe and no engine, so the run is the
+    // read-validate-write path and the kills spread over it.
     c.arg("-f")
         .arg(file)
+        .args(["--engine", "29.7", "--no-apply"])
         .args(args)
         .env("DOCKCFG_STATE_DIR", state)
         .stdin(Stdio::null())

@@ -3,6 +3,7 @@
 //! output (stdout and stderr as the user sees them), `[exit N]` its exit code when not 0.
 //! Only `dockcfg` and `cat` are run, without a shell, with DOCKCFG_NO_APPLY=1 (the tour's files
 //! are no engine's, and a test engine running beside must not appear in the output).
+//! DOCKCFG_BLESS=1 writes the observed outputs into README.md (review the diff before committing).
 
 use std::fs;
 use std::path::Path;
@@ -49,6 +50,8 @@ fn readme_tour_shows_real_output() {
     let readme = fs::read_to_string(root.join("README.md")).expect("README.md");
     let all = sessions(&readme);
     assert!(!all.is_empty(), "README has console blocks");
+    let bless = std::env::var_os("DOCKCFG_BLESS").is_some();
+    let mut observed: std::collections::HashMap<usize, (String, i32)> = Default::default();
     let mut failures = Vec::new();
     for steps in all {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -83,6 +86,7 @@ fn readme_tour_shows_real_output() {
                 .expect("run");
             let got = fs::read_to_string(&log).expect("output");
             let code = status.code().unwrap_or(-1);
+            observed.insert(step.line, (got.clone(), code));
             if got != step.expected || code != step.code {
                 failures.push(format!(
                     "README line {}: $ {}\n--- expected (exit {})\n{}--- got (exit {code})\n{got}",
@@ -91,5 +95,40 @@ fn readme_tour_shows_real_output() {
             }
         }
     }
+    if bless {
+        fs::write(root.join("README.md"), blessed(&readme, &observed)).expect("write README.md");
+        return;
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// README.md with each command's output replaced by what was observed.
+fn blessed(readme: &str, observed: &std::collections::HashMap<usize, (String, i32)>) -> String {
+    let mut out = String::new();
+    let mut in_block = false;
+    let mut skipping = false;
+    for (i, line) in readme.lines().enumerate() {
+        if !in_block {
+            in_block = line == "```console";
+        } else if line == "```" {
+            in_block = false;
+            skipping = false;
+        } else if line.starts_with("$ ") {
+            out.push_str(line);
+            out.push('\n');
+            if let Some((got, code)) = observed.get(&(i + 1)) {
+                out.push_str(got);
+                if *code != 0 {
+                    out.push_str(&format!("[exit {code}]\n"));
+                }
+            }
+            skipping = true;
+            continue;
+        } else if skipping {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }

@@ -6,11 +6,13 @@ use serde_json::json;
 
 use super::applying::{self, Request, Skipped, Step};
 use super::undo::as_text;
-use super::{config_file, print_json};
+use super::validate::{engine_note, flags_for, judge};
+use super::{config_file, engine_version, print_json};
 use crate::edit::{self, FileKind};
-use crate::exit::{Exit, UsageError};
+use crate::exit::{Exit, FileError, UsageError};
 use crate::host::Detected;
 use crate::output::Messages;
+use crate::runner::SystemRunner;
 use crate::settings::{Env, RegistryKey, Settings};
 
 pub(super) fn apply(
@@ -32,6 +34,29 @@ pub(super) fn apply(
     // The file must read: the same checks as an edit, with line and column.
     for key in [RegistryKey::Insecure, RegistryKey::Mirrors] {
         edit::read_current(&path, kind, bytes.as_deref(), key)?;
+    }
+    // And dockerd must accept it: a reload of a file it refuses changes nothing, a restart with
+    // it leaves the engine stopped (and there is no previous file to roll back to).
+    if let Some(b) = bytes.as_deref() {
+        let choice = engine_version::choose(settings, detected, &SystemRunner);
+        let opts = engine_version::options(settings, &choice);
+        let report = judge(b, kind, &opts, &flags_for(settings, detected, kind));
+        let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+        if !errors.is_empty() {
+            if !choice.given {
+                msgs.note(&engine_note(&choice));
+            }
+            for d in &errors {
+                eprint!("{}", d.render(&path, &report.text, settings.color_stderr));
+            }
+            return Err(FileError(format!(
+                "{path} has {} problem{} dockerd {} would refuse; nothing was applied: fix the                  file (`dockcfg fix`, or by hand), then run `dockcfg apply` again",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                choice.version
+            ))
+            .into());
+        }
     }
     let text = as_text(kind, bytes.as_deref());
     let mut request = Request::for_file(&settings.target, kind, text.as_deref(), text.as_deref());

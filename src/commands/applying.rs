@@ -13,7 +13,7 @@ use crate::edit::FileKind;
 use crate::engine::{self, Engine as _, HttpEngine};
 use crate::host::{CommandSpec, Detected};
 use crate::output::Messages;
-use crate::settings::{Env, Settings};
+use crate::settings::{Env, RegistryKey, Settings};
 
 /// What is applied: the file written, and what its change means for the engine.
 #[derive(Debug, Clone)]
@@ -97,6 +97,33 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// What the engine should show once a key is gone from daemon.json: not an empty list when the
+/// service still passes the setting as flags (`--insecure-registry` in DOCKER_OPTS or a unit):
+/// the engine then runs with those.
+fn with_flag_values(mut expected: Expected, detected: &Detected) -> Expected {
+    for key in [RegistryKey::Insecure, RegistryKey::Mirrors] {
+        let from_flags: Vec<String> = detected
+            .flag_sources
+            .iter()
+            .filter(|s| s.origin != crate::host::FlagOrigin::RunningCmdline)
+            .flat_map(|s| s.flags.iter())
+            .filter(|f| f.name == key.flag())
+            .filter_map(|f| f.value.clone())
+            .collect();
+        if from_flags.is_empty() {
+            continue;
+        }
+        let slot = match key {
+            RegistryKey::Insecure => &mut expected.insecure,
+            RegistryKey::Mirrors => &mut expected.mirrors,
+        };
+        if slot.as_ref().is_some_and(Vec::is_empty) {
+            *slot = Some(from_flags);
+        }
+    }
+    expected
+}
+
 /// Find the engine and decide how to apply `req`, before anything is written. Fails (nothing
 /// written) when the engine cannot be asked or the change cannot be applied.
 pub(crate) fn prepare(
@@ -116,6 +143,10 @@ pub(crate) fn prepare(
         }));
     }
     let detected = detected.clone();
+    let mut req = req;
+    if req.kind == FileKind::DaemonJson {
+        req.expected = with_flag_values(req.expected, &detected);
+    }
     // The dockerd named by --pidfile does not run: whatever else answers is not it, and which
     // file it reads is unknown until it starts.
     let pidfile_dead = settings.apply.pidfile.is_some() && detected.daemon.is_none();

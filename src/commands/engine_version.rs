@@ -66,7 +66,7 @@ pub fn choose(settings: &Settings, detected: &Detected, runner: &dyn Runner) -> 
     } else if let Some(v) = detected.version {
         (
             v,
-            format!("the installed engine ({})", detected.install.describe()),
+            format!("the installed engine: {}", detected.install.describe()),
             false,
         )
     } else if settings.root.is_some() {

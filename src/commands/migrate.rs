@@ -1,7 +1,10 @@
 //! `migrate`: move `--insecure-registry` and `--registry-mirror` flags from DOCKER_OPTS /
-//! OPTIONS files into daemon.json, so the engine never gets a setting twice. Diffs shown, every
-//! file backed up (each undone with `dockcfg -f FILE undo`), then applied with a restart (flags
-//! are read only at start), rolled back together when the engine does not come back.
+//! OPTIONS files and from the `ExecStart=` of the systemd unit (or its drop-in) into daemon.json,
+//! so the engine never gets a setting twice. Diffs shown, every file backed up (each undone with
+//! `dockcfg -f FILE undo`), then applied with a restart (flags are read only at start; systemd
+//! re-reads a changed unit first), rolled back together when the engine does not come back.
+//! A unit file under /lib or /usr/lib belongs to its package and is never edited: a drop-in
+//! overrides its `ExecStart=` instead.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +17,8 @@ use super::{config_file_at, print_diff, print_json};
 use crate::apply::{Change, Expected};
 use crate::edit::{self, FileKind};
 use crate::exit::{Exit, FileError, UsageError};
-use crate::host::{Detected, FlagOrigin};
+use crate::host::unit_edit;
+use crate::host::{CommandSpec, Detected, FlagOrigin, FlagSource, InstallType};
 use crate::opts_file::{self, RegistryFlag};
 use crate::output::{self, Messages};
 use crate::settings::{Env, RegistryKey, Settings};
@@ -35,15 +39,50 @@ pub(crate) type Moved = Vec<(RegistryKey, Vec<String>)>;
 /// One write of a migration: the file, its bytes before, its bytes after.
 type Write<'a> = (&'a ConfigFile, Option<&'a [u8]>, Vec<u8>);
 
-/// One DOCKER_OPTS file and what migrating takes out of it.
+/// One DOCKER_OPTS file or unit file and what migrating takes out of it.
 struct Source {
     file: ConfigFile,
     label: String,
-    bytes: Vec<u8>,
+    /// `None`: a new file (the drop-in that overrides a packaged unit's ExecStart).
+    bytes: Option<Vec<u8>>,
     text: String,
     new_text: String,
     /// Values per key, in order.
     moved: Moved,
+    /// A systemd unit file or drop-in: systemd must re-read it before the restart.
+    unit: bool,
+}
+
+/// The key a registry flag (`insecure-registry`, `registry-mirror`) sets.
+fn key_of_flag(name: &str) -> Option<RegistryKey> {
+    KEYS.into_iter().find(|k| k.flag() == name)
+}
+
+/// Values per key from the flags taken out of a unit's ExecStart.
+fn moved_of(removed: &[unit_edit::Removed]) -> Moved {
+    let mut out: Moved = Vec::new();
+    for key in KEYS {
+        let values: Vec<String> = removed
+            .iter()
+            .filter(|r| key_of_flag(&r.name) == Some(key))
+            .map(|r| r.value.clone())
+            .collect();
+        if !values.is_empty() {
+            out.push((key, values));
+        }
+    }
+    out
+}
+
+/// The unit file or drop-in whose ExecStart sets registry flags, if `s` is one.
+fn unit_with_registry_flags(s: &FlagSource) -> Option<usize> {
+    let in_unit = matches!(s.origin, FlagOrigin::UnitExecStart | FlagOrigin::DropIn);
+    let n = s
+        .flags
+        .iter()
+        .filter(|f| key_of_flag(&f.name).is_some())
+        .count();
+    (in_unit && n > 0).then_some(n)
 }
 
 /// Pure: `text` without the registry flags, and the values taken out (in order, per key).
@@ -126,11 +165,87 @@ pub(super) fn migrate(
         sources.push(Source {
             file,
             label,
-            bytes,
+            bytes: Some(bytes),
             text,
             new_text,
             moved,
+            unit: false,
         });
+    }
+    // Without --from: the unit file or drop-in whose ExecStart sets registry flags.
+    let mut notes = Vec::new();
+    if from.is_empty() {
+        for s in &detected.flag_sources {
+            let Some(count) = unit_with_registry_flags(s) else {
+                continue;
+            };
+            let file =
+                config_file_at(settings, env, &super::detection::on_disk(settings, &s.path))?;
+            lock_for(&file)?;
+            let label = file.label();
+            let Some(bytes) = file.read()? else {
+                bail!("{label} is gone since it was read");
+            };
+            let text = String::from_utf8(bytes.clone())
+                .map_err(|_| anyhow::anyhow!("{label} is not UTF-8 text"))?;
+            let stripped = unit_edit::strip_registry_flags(&text)
+                .map_err(|e| anyhow::anyhow!("{label}: {e}; nothing was migrated"))?;
+            if stripped.removed.len() != count {
+                bail!(
+                    "{label}: the registry flags reach dockerd's command line through a variable (Environment=), not the ExecStart line that dockcfg edits; nothing was migrated: move them into daemon.json by hand"
+                );
+            }
+            let moved = moved_of(&stripped.removed);
+            if !unit_edit::is_packaged(&s.path) {
+                sources.push(Source {
+                    file,
+                    label,
+                    bytes: Some(bytes),
+                    text,
+                    new_text: stripped.text,
+                    moved,
+                    unit: true,
+                });
+                continue;
+            }
+            if detected.install == InstallType::Rootless {
+                bail!(
+                    "{label} belongs to its package and dockcfg does not edit it; nothing was migrated: override its ExecStart without the registry flags in a drop-in (`systemctl --user edit docker`)"
+                );
+            }
+            let existing = (s.origin == FlagOrigin::DropIn)
+                .then(|| s.path.file_name().and_then(|n| n.to_str()))
+                .flatten();
+            let dropin = Path::new(SYSTEM_DROPIN_DIR).join(unit_edit::dropin_name(existing));
+            let new = config_file_at(settings, env, &super::detection::on_disk(settings, &dropin))?;
+            lock_for(&new)?;
+            let new_label = new.label();
+            if new.read()?.is_some() {
+                bail!(
+                    "{label} belongs to its package, and the drop-in dockcfg would write to override it, {new_label}, already exists; nothing was migrated"
+                );
+            }
+            notes.push(format!(
+                "{} belongs to its package and is not edited: {new_label} overrides its ExecStart without the registry flags",
+                s.path.display()
+            ));
+            sources.push(Source {
+                file: new,
+                label: new_label,
+                bytes: None,
+                text: String::new(),
+                new_text: unit_edit::override_dropin(
+                    &s.path,
+                    &stripped.exec_start,
+                    &detected.config_file,
+                ),
+                moved,
+                unit: true,
+            });
+        }
+    }
+    for n in &notes {
+        msgs.note(n);
     }
     if sources.is_empty() {
         msgs.info("nothing to migrate: no --insecure-registry or --registry-mirror flags found");
@@ -182,15 +297,25 @@ pub(super) fn migrate(
 
     let mut diffs = Vec::new();
     let target_diff = output::unified_diff(&target, old_text.as_deref(), text.as_deref());
-    if !target_diff.is_empty() {
+    let target_changed = !target_diff.is_empty();
+    if target_changed {
         diffs.push((target.clone(), target_diff));
     }
     for s in &sources {
+        let old = s.bytes.is_some().then_some(s.text.as_str());
         diffs.push((
             s.label.clone(),
-            output::unified_diff(&s.label, Some(&s.text), Some(&s.new_text)),
+            output::unified_diff(&s.label, old, Some(&s.new_text)),
         ));
     }
+    // systemd reads a changed unit only after daemon-reload (before the restart, and again
+    // before the restart after a rollback).
+    let units_changed = sources.iter().any(|s| s.unit);
+    let before_restart = if units_changed {
+        vec![daemon_reload(detected)]
+    } else {
+        Vec::new()
+    };
 
     let request = Request {
         target: settings.target.clone(),
@@ -201,7 +326,7 @@ pub(super) fn migrate(
             ..Change::default()
         },
         expected,
-        before_restart: Vec::new(),
+        before_restart,
     };
     let step = applying::prepare(settings, env, detected, request, msgs)?;
     applying::confirm(settings, &step, msgs)?;
@@ -222,11 +347,7 @@ pub(super) fn migrate(
             ));
         }
         for s in &sources {
-            writes.push((
-                &s.file,
-                Some(s.bytes.as_slice()),
-                s.new_text.clone().into_bytes(),
-            ));
+            writes.push((&s.file, s.bytes.as_deref(), s.new_text.clone().into_bytes()));
         }
         for (file, old, new) in writes {
             let Some(lock) = lock_of(file) else {
@@ -261,16 +382,16 @@ pub(super) fn migrate(
         if written {
             let names: Vec<String> = diffs.iter().map(|(n, _)| n.clone()).collect();
             msgs.info(&format!("wrote {}", names.join(", ")));
-            let root = settings
-                .root
-                .as_ref()
-                .map(|r| format!("--root {} ", r.display()))
-                .unwrap_or_default();
-            let undo: Vec<String> = names
-                .iter()
-                .map(|n| format!("dockcfg {root}-f {n} undo"))
-                .collect();
-            msgs.note(&format!("to undo the migration: {}", undo.join(" && ")));
+            msgs.note(&format!(
+                "to undo the migration: {}",
+                undo_steps(
+                    settings,
+                    detected,
+                    target_changed.then_some(&target),
+                    &sources
+                )
+                .join(" && ")
+            ));
         } else {
             msgs.info("dry run: nothing was changed");
         }
@@ -303,6 +424,7 @@ pub(super) fn migrate(
             "file": target,
             "sources": sources.iter().map(|s| s.label.clone()).collect::<Vec<_>>(),
             "moved": moved,
+            "notes": notes,
             "diffs": diffs.iter().map(|(f, d)| json!({"file": f, "diff": d})).collect::<Vec<_>>(),
             "written": written,
             "dry_run": settings.dry_run,
@@ -313,6 +435,52 @@ pub(super) fn migrate(
         Some(f) => Err(anyhow::anyhow!(f)),
         None => Ok(Exit::Done),
     }
+}
+
+/// Where the drop-in that overrides a packaged docker.service goes.
+const SYSTEM_DROPIN_DIR: &str = "/etc/systemd/system/docker.service.d";
+
+/// `systemctl daemon-reload`, for the user's manager when the engine is rootless.
+fn daemon_reload(detected: &Detected) -> CommandSpec {
+    if detected.install == InstallType::Rootless {
+        CommandSpec::new(["systemctl", "--user", "daemon-reload"])
+    } else {
+        CommandSpec::new(["systemctl", "daemon-reload"])
+    }
+}
+
+/// The commands that undo a migration, in an order where the engine never sees a setting
+/// twice: daemon.json first (its undo restarts the engine, which then has the setting nowhere),
+/// then the DOCKER_OPTS files (each undo restarts it with the flag back), then the unit files,
+/// which systemd reads only after `daemon-reload`, so a last restart (`dockcfg apply --restart`,
+/// which checks that the engine comes back) puts their flags back.
+fn undo_steps(
+    settings: &Settings,
+    detected: &Detected,
+    target: Option<&String>,
+    sources: &[Source],
+) -> Vec<String> {
+    let root = settings
+        .root
+        .as_ref()
+        .map(|r| format!("--root {} ", r.display()))
+        .unwrap_or_default();
+    let undo = |n: &str| format!("dockcfg {root}-f {n} undo");
+    let mut steps: Vec<String> = target.map(|t| undo(t)).into_iter().collect();
+    steps.extend(sources.iter().filter(|s| !s.unit).map(|s| undo(&s.label)));
+    let units: Vec<String> = sources
+        .iter()
+        .filter(|s| s.unit)
+        .map(|s| undo(&s.label))
+        .collect();
+    if !units.is_empty() {
+        steps.extend(units);
+        if settings.root.is_none() {
+            steps.push(daemon_reload(detected).line());
+            steps.push("dockcfg apply --restart".into());
+        }
+    }
+    steps
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ mod applying;
 mod detection;
 mod edit;
 pub mod engine_version;
+mod fix;
 mod migrate;
 mod status;
 mod undo;
@@ -72,6 +73,7 @@ pub fn run(settings: &Settings, env: &Env) -> Result<Exit> {
         Action::Apply => apply::apply(settings, env, detected, &msgs),
         Action::Migrate { from } => migrate::migrate(settings, env, detected, from, &msgs),
         Action::Validate => validate::run(settings, env, detected, &msgs),
+        Action::Fix => fix::fix(settings, env, detected, &msgs),
     }
 }
 

@@ -7,6 +7,7 @@
 mod decode;
 mod edit;
 mod parse;
+pub mod repair;
 mod style;
 #[cfg(test)]
 mod tests;

@@ -106,12 +106,12 @@ pub fn detect_style(text: &str, doc: &Document) -> Style {
 /// stands before it on that line.
 pub(crate) fn line_indent(text: &str, offset: usize) -> Option<&str> {
     let before = text.get(..offset)?;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    let indent = before.get(start..)?;
-    indent
-        .bytes()
-        .all(|b| b == b' ' || b == b'\t')
-        .then_some(indent)
+    // Only the blanks just before `offset` are looked at (not the whole line back), so this stays
+    // cheap for every member of a long one-line file.
+    let blanks = before.len() - before.trim_end_matches([' ', '\t']).len();
+    let start = before.len() - blanks;
+    let at_line_start = start == 0 || before.as_bytes().get(start - 1) == Some(&b'\n');
+    at_line_start.then(|| before.get(start..)).flatten()
 }
 
 /// `text[start..end]`, or "" when that is not a valid range.

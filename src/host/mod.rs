@@ -9,7 +9,8 @@
 //! - [`systemd`]: unit files, drop-ins, `ExecStart` and its `$VARIABLES`;
 //! - [`procs`]: `/proc/PID/cmdline` and dockerd's flags;
 //! - [`detect`]: the pure decision ([`detect()`], [`edit_target`]);
-//! - `render`: `Detected::to_json` and `Detected::describe` for `dockcfg status`.
+//! - `render`: `Detected::to_json` and `Detected::describe` for `dockcfg status`;
+//! - [`unit_edit`]: registry flags out of a unit's `ExecStart=` (for `migrate`).
 
 pub mod detect;
 pub mod paths;
@@ -17,6 +18,7 @@ pub mod procs;
 pub mod read;
 mod render;
 pub mod systemd;
+pub mod unit_edit;
 pub mod view;
 
 use std::fmt;

@@ -22,6 +22,7 @@ pub mod http;
 pub mod image;
 pub mod netns;
 pub mod nspawn;
+pub mod platform;
 pub mod prereq;
 pub mod process;
 pub mod registry;
@@ -39,6 +40,7 @@ pub use registry::Registry;
 /// ```ignore
 /// support::require!("dockerd", "docker-registry", "ip", "nsenter");
 /// ```
+#[allow(unused_macros)] // not every test file needs it
 macro_rules! require {
     ($($tool:expr),* $(,)?) => {
         if !$crate::support::skip_unless_root_and(&[$($tool),*]) {

@@ -5,7 +5,9 @@
 //! its upper layer in a tmpfs, so the tree stays pristine and nothing a test does survives shutdown. Files a
 //! test wants in place *before* boot ([`BootOpts::file`]) go in a per-container seed folder that nspawn
 //! bind-mounts read-only at `/.dockcfg-seed`; the tree copies it over `/` before any service starts (a systemd
-//! generator, so seeded unit drop-ins count; the first sysinit line of sysvinit's inittab).
+//! generator, so seeded unit drop-ins count; the first sysinit line of sysvinit's inittab). Once
+//! booted the seed folder is emptied, because systemd runs its generators again on every
+//! `systemctl daemon-reload` and would otherwise copy the seeded files back.
 //!
 //! Isolation and cleanup: each container gets a unique name `dcfgn<test pid>-XXXXXX` (temp dir, machine name
 //! and cgroups), its own network namespace (`--private-network`), and its own cgroup in every hierarchy,
@@ -314,6 +316,10 @@ impl Container {
         if let Err(e) = c.wait_booted(deadline, opts.wait_docker) {
             bail!("{e:#}\n{}", c.diagnostics());
         }
+        // systemd runs generators again on every `daemon-reload`: with the seed still there, the
+        // seed generator would copy the seeded files back over whatever the test (or dockcfg)
+        // changed since boot. The folder is bind-mounted, so emptying it here empties it inside.
+        empty_seed(&seed)?;
         Ok(c)
     }
 
@@ -791,6 +797,20 @@ fn write_seed(seed: &Path, files: &[(String, Vec<u8>, u32)]) -> Result<()> {
         std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(*mode))?;
     }
     std::fs::set_permissions(seed, std::fs::Permissions::from_mode(0o755))?;
+    Ok(())
+}
+
+/// Removes everything in the seed folder (it stays, empty, as the bind mount's source).
+fn empty_seed(seed: &Path) -> Result<()> {
+    for e in std::fs::read_dir(seed).context("reading the seed folder")? {
+        let p = e?.path();
+        let r = if p.is_dir() {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        r.with_context(|| format!("emptying the seed folder: {}", p.display()))?;
+    }
     Ok(())
 }
 
