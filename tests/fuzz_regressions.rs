@@ -46,6 +46,11 @@ fn opts_edit_corpus() {
 }
 
 #[test]
+fn json_repair_corpus() {
+    assert!(replay("json_repair", invariants::check_repair) > 0);
+}
+
+#[test]
 fn address_corpus() {
     assert!(replay("address", invariants::check_address) > 0);
 }

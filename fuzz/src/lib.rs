@@ -400,3 +400,63 @@ pub fn check_address(data: &[u8]) {
         );
     }
 }
+
+/// The repair path behind `dockcfg fix` (`daemon_json::repair::repair`), on the whole input as
+/// a file. Promises checked:
+/// - nothing panics, whatever the bytes;
+/// - `parses` tells the truth: exactly when the repaired text is strict JSON to dockcfg's parser
+///   (and never for bytes that are not text);
+/// - nothing changes silently: no change reported means the text is the decoded input;
+/// - a repaired file that parses needs no second repair (repairing it again changes nothing),
+///   validation finds no syntax or encoding error in it for the newest engine, and the edit
+///   path reads it (unless a registry key holds something other than a list of strings, which
+///   repair reports).
+pub fn check_repair(data: &[u8]) {
+    let r = daemon_json::repair::repair(data);
+    if r.unrepaired.iter().any(|d| d.code == "encoding") {
+        // Bytes that are neither UTF-8 nor UTF-16: the text is a lossy view for display.
+        assert!(!r.parses, "undecodable bytes reported as parsing");
+        return;
+    }
+    assert_eq!(
+        r.parses,
+        daemon_json::parse(&r.text).is_ok(),
+        "`parses` says whether the repaired text parses"
+    );
+    if r.changes.is_empty()
+        && let Ok(d) = daemon_json::decode(data)
+    {
+        assert_eq!(r.text, d.text, "no change reported, yet the text changed");
+    }
+    if !r.parses {
+        return;
+    }
+    let again = daemon_json::repair::repair(r.text.as_bytes());
+    assert!(
+        again.changes.is_empty() && again.text == r.text,
+        "a repaired file needs a second repair: {:?}",
+        again.changes
+    );
+    let newest = Options::new(EngineVersion::NEWEST, Platform::Linux);
+    let report = validate::validate(r.text.as_bytes(), &newest, &[]);
+    let broken: Vec<&Diagnostic> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error() && matches!(d.code, "syntax" | "encoding" | "empty"))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "the repaired file does not read: {broken:?}"
+    );
+    for key in [RegistryKey::Insecure, RegistryKey::Mirrors] {
+        if let Err(e) = edit::read_current("f", FileKind::DaemonJson, Some(r.text.as_bytes()), key)
+        {
+            assert!(
+                e.0.contains("must be a list of strings")
+                    || e.0.contains("must hold one JSON object"),
+                "the edit path refuses the repaired file: {}",
+                e.0
+            );
+        }
+    }
+}
