@@ -127,6 +127,24 @@ pub fn set_values(
         .with_help("give it its value, or delete it")
         .at(text, last.pos.offset));
     }
+    // dockerd's flag parser stops at `--`: a flag appended after it would be an argument, and
+    // dockerd refuses arguments.
+    if !append.is_empty()
+        && let Some(end) = file.tokens.iter().find(|t| t.text == "--")
+    {
+        return Err(Diagnostic::error(
+            "end-of-flags",
+            format!(
+                "{var} holds \"--\", which ends dockerd's flags: a --{flag} added after it \
+                 would not be read as a flag"
+            ),
+        )
+        .with_help(format!(
+            "remove the \"--\" from {var} by hand (dockerd takes no arguments after it), or keep \
+             registry settings in /etc/docker/daemon.json"
+        ))
+        .at(text, end.anchor));
+    }
 
     let text1 = apply(text, splices).ok_or_else(|| internal(&var, "overlapping edits"))?;
     let out = if append.is_empty() {
@@ -483,7 +501,7 @@ fn append_values(
     let file = parse(text).map_err(|_| internal(var, "the file no longer parses after cutting"))?;
     let items = render(flag, form, values);
     let Some(a) = file.assignments.iter().rev().find(|a| a.name == var) else {
-        return Ok(new_assignment(text, var, &items));
+        return new_assignment(text, var, &items);
     };
     let eff = file.effective_value().unwrap_or("");
     let sep = if eff.is_empty() || eff.ends_with([' ', '\t', '\n', '\r']) {
@@ -524,8 +542,11 @@ fn append_values(
 }
 
 /// Add `VAR="items"` after the last commented example (`#DOCKER_OPTS=...`), or at the end,
-/// with the file's newline style; the example's quote character is used when it has one.
-fn new_assignment(text: &str, var: &str, items: &str) -> String {
+/// with the file's newline style; the example's quote character is used when it has one. A place
+/// is taken only if the shell then reads the new line as the assignment: a line that looks like
+/// an example but sits inside a quoted string is passed over (found by the opts_edit fuzz
+/// target), and a file whose end continues a line gets a clear refusal.
+fn new_assignment(text: &str, var: &str, items: &str) -> Result<String, Diagnostic> {
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut example: Option<(usize, char)> = None; // (end of the line, quote)
     let mut offset = 0;
@@ -541,16 +562,36 @@ fn new_assignment(text: &str, var: &str, items: &str) -> String {
         }
         offset += line.len();
     }
-    let q = example.map_or('"', |(_, q)| q);
-    let line = format!("{var}={q}{items}{q}{nl}");
-    let at = example.map_or(text.len(), |(end, _)| end);
-    let (before, after) = (text.get(..at).unwrap_or(text), text.get(at..).unwrap_or(""));
-    let join = if before.is_empty() || before.ends_with('\n') {
-        ""
-    } else {
-        nl
+    let insert = |at: usize, q: char| {
+        let line = format!("{var}={q}{items}{q}{nl}");
+        let (before, after) = (text.get(..at).unwrap_or(text), text.get(at..).unwrap_or(""));
+        let join = if before.is_empty() || before.ends_with('\n') {
+            ""
+        } else {
+            nl
+        };
+        format!("{before}{join}{line}{after}")
     };
-    format!("{before}{join}{line}{after}")
+    let assigns = |t: &str| parse(t).is_ok_and(|f| f.var_name() == Some(var));
+    let candidates = example
+        .into_iter()
+        .chain([(text.len(), example.map_or('"', |(_, q)| q))]);
+    for (at, q) in candidates {
+        let out = insert(at, q);
+        if assigns(&out) {
+            return Ok(out);
+        }
+    }
+    Err(Diagnostic::error(
+        "not-editable",
+        format!(
+            "dockcfg found no place in this file where a new {var}= line would be read as an \
+             assignment (the last line continues with a backslash, or a quote spans the end)"
+        ),
+    )
+    .with_help(format!(
+        "add the line {var}=\"{items}\" by hand, or keep registry settings in /etc/docker/daemon.json"
+    )))
 }
 
 /// Parse the result again: the registry values must be exactly `wanted`, and every other flag

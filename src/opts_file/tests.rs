@@ -575,6 +575,20 @@ fn setting_the_current_values_changes_nothing() {
 #[test]
 fn edits_inline_files_exactly() {
     let cases: &[(&str, RegistryFlag, &[&str], &str)] = &[
+        // Found by the opts_edit fuzz target: the "example" line is inside a quoted word, so
+        // the new assignment goes to the end, where the shell reads it.
+        (
+            "\"\n#DOCKER_OPTS=\n\"",
+            Insecure,
+            &["h"],
+            "\"\n#DOCKER_OPTS=\n\"\nDOCKER_OPTS=\"--insecure-registry h\"\n",
+        ),
+        (
+            "echo '\n# DOCKER_OPTS='\"'\"'\n'\n",
+            Insecure,
+            &["h"],
+            "echo '\n# DOCKER_OPTS='\"'\"'\n'\nDOCKER_OPTS='--insecure-registry h'\n",
+        ),
         (
             "DOCKER_OPTS=\"--insecure-registry a\"\n",
             Insecure,
@@ -809,6 +823,18 @@ fn refuses_edits_it_cannot_make_safely() {
             "missing-value",
             Some((1, 14)),
         ),
+        // Found by the opts_edit fuzz target: after `--` a new flag is no flag.
+        (
+            "DOCKER_OPTS=\"--debug -- --dns 1.1.1.1\"\n",
+            Insecure,
+            &["a"],
+            "end-of-flags",
+            Some((1, 22)),
+        ),
+        ("OPTIONS=-'-'", Mirror, &["b"], "end-of-flags", Some((1, 9))),
+        // No place where a new line would be read as an assignment: the file ends in a
+        // backslash-newline continuation of a command.
+        ("echo \\", Insecure, &["h"], "not-editable", None),
     ];
     for (text, kind, wanted, code, pos) in cases {
         let f = parse(text).unwrap();
