@@ -359,3 +359,36 @@ fn a_closed_stdout_is_not_an_error() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(!text(&o.stderr).contains("panicked"));
 }
+
+#[test]
+fn nothing_to_write_creates_no_folder_and_json_keeps_the_tls_line_on_stderr() {
+    let sb = Sandbox::new();
+    let f = sb.path("missing/dir/daemon.json");
+    let fs_ = f.to_str().unwrap();
+    let o = sb.run(&["-f", fs_, "rm-insecure", "a.local:5000"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        !sb.path("missing").exists(),
+        "a removal with nothing to remove made folders"
+    );
+    let o = sb.run(&[
+        "--json",
+        "-f",
+        fs_,
+        "add-insecure",
+        "a.local:5000",
+        "b.local:5000",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("only JSON on stdout");
+    assert_eq!(v["written"], true);
+    let err = text(&o.stderr);
+    for e in ["a.local:5000", "b.local:5000"] {
+        let line = format!("TLS is off for {e}:");
+        assert_eq!(err.matches(&line).count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("/etc/docker/certs.d/{e}/ca.crt")),
+            "{err}"
+        );
+    }
+}

@@ -65,15 +65,21 @@ pub(super) fn change_list(
     for w in &inputs.warnings {
         msgs.warn(w);
     }
-    // Read under the lock, so that concurrent runs never lose each other's update.
-    let lock = if settings.dry_run {
-        None
-    } else {
-        Some(file.lock_with(crate::store::LOCK_TIMEOUT, || {
+    // Read under the lock, so that concurrent runs never lose each other's update. Taking the
+    // lock creates a missing folder, so with no folder yet the lock waits until there is
+    // something to write (the store's write still sees a file created meanwhile).
+    let take_lock = || {
+        file.lock_with(crate::store::LOCK_TIMEOUT, || {
             msgs.info(&format!(
                 "waiting for another dockcfg run on {path} to finish..."
             ))
-        })?)
+        })
+    };
+    let folder_exists = file.real().parent().is_some_and(|d| d.is_dir());
+    let mut lock = if settings.dry_run || !folder_exists {
+        None
+    } else {
+        Some(take_lock()?)
     };
     let bytes = file.read()?;
     let kind = FileKind::detect(&settings.target, bytes.as_deref());
@@ -129,6 +135,9 @@ pub(super) fn change_list(
     let mut written = false;
     let mut backup = None;
     let mut report = None;
+    if new_text.is_some() && lock.is_none() && !settings.dry_run {
+        lock = Some(take_lock()?);
+    }
     if let (Some(text), Some(lock)) = (&new_text, &lock) {
         let r = file.write(lock, bytes.as_deref(), &edit::encode(&current, text))?;
         written = r.changed;
@@ -149,6 +158,12 @@ pub(super) fn change_list(
         }
         _ => Vec::new(),
     };
+    // The TLS-off line goes to stderr with --json too: stdout carries only the JSON.
+    if key == RegistryKey::Insecure && settings.json {
+        for a in &added {
+            eprintln!("warning: {}", tls_off_line(a));
+        }
+    }
     if !settings.json {
         if !diff.is_empty() {
             print_diff(settings, &diff)?;
