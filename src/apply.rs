@@ -780,7 +780,8 @@ fn wait_engine(
             Ok(info) => {
                 let view = view_of(&info.registry);
                 if want.is_none_or(|w| matches(&view, w)) {
-                    return Ok(now.duration_since(start));
+                    // Measured when the answer came, not when the question went out.
+                    return Ok(fx.io.now().duration_since(start));
                 }
                 last = WaitFail::Other(view);
                 dead_since = None;
