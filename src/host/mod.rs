@@ -137,7 +137,7 @@ impl InstallType {
             InstallType::Upstart => "upstart job /etc/init/docker.conf",
             InstallType::OpenRc => "OpenRC service docker",
             InstallType::Snap => "snap package docker",
-            InstallType::Rootless => "rootless dockerd (user service)",
+            InstallType::Rootless => "rootless dockerd (RootlessKit, the user's own engine)",
             InstallType::DesktopMac => "Docker Desktop for Mac",
             InstallType::DesktopWindows => "Docker Desktop for Windows",
             InstallType::WindowsServer => "Windows Server docker service",
