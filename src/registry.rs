@@ -180,6 +180,43 @@ fn network(addr: IpAddr, prefix: u8) -> IpAddr {
 const INSECURE_FORMS: &str =
     "an insecure registry is host[:port], an IP address, [IPv6]:port, or a CIDR such as 10.0.0.0/8";
 
+/// True for an `insecure-registries` entry in its plainest form: a lowercase host name or an
+/// IPv4 address, optionally with `:port` (1 to 65535, no leading zero). Such an entry is written
+/// as it is ([`parse_insecure`] gives it back unchanged, as a host, with no note), every dockerd
+/// accepts it ([`dockerd_insecure_error_for`] is `None` for every version) and its
+/// [`Insecure::key`] is the entry itself. One pass over the bytes without allocating, so the
+/// usual entries of a long list skip the full parse; anything else answers false and takes it.
+pub fn is_plain_insecure(entry: &str) -> bool {
+    let (host, port) = match entry.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (entry, None),
+    };
+    if let Some(p) = port {
+        let digits = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+        if !digits || p.starts_with('0') || p.parse::<u32>().map_or(true, |v| v > 65535) {
+            return false;
+        }
+    }
+    if host.is_empty() || host.len() > 253 {
+        return false;
+    }
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return host.parse::<Ipv4Addr>().is_ok();
+    }
+    if host == "docker.io" || host == "index.docker.io" {
+        return false;
+    }
+    host.split('.').all(|label| {
+        let b = label.as_bytes();
+        !b.is_empty()
+            && b.len() <= 63
+            && b.first() != Some(&b'-')
+            && b.last() != Some(&b'-')
+            && b.iter()
+                .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    })
+}
+
 /// Parse an `insecure-registries` entry given on dockcfg's command line.
 ///
 /// Accepts `host`, `host:port`, IPv4, IPv6 (`fe80::1`, `[fe80::1]`, `[fe80::1]:5000`) and CIDRs
@@ -1805,6 +1842,108 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn plain_insecure_entries_are_exactly_the_ones_the_full_checks_pass_unchanged() {
+        let long_label = "a".repeat(63);
+        let long_host = format!(
+            "{}.{}.{}.{}",
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(63),
+            "e".repeat(61)
+        );
+        assert_eq!(long_host.len(), 253);
+        let cases: &[(&str, bool)] = &[
+            ("registry.example.com", true),
+            ("reg5.example.com:5000", true),
+            ("localhost:1", true),
+            ("host:65535", true),
+            ("10.0.0.1:5000", true),
+            ("10.0.0.1", true),
+            (&long_label, true),
+            (&long_host, true),
+            ("a-b.c", true),
+            ("123.example", true),
+            ("host:65536", false),
+            ("host:0", false),
+            ("host:05000", false),
+            ("host:", false),
+            (":5000", false),
+            ("Registry.example.com", false),
+            ("docker.io", false),
+            ("index.docker.io:443", false),
+            ("300.1.1.1", false),
+            ("010.0.0.1", false),
+            ("5000", false),
+            ("-a.b", false),
+            ("a-.b", false),
+            ("a..b", false),
+            ("a.b.", false),
+            ("my_registry", false),
+            ("10.0.0.0/8", false),
+            ("fe80::1", false),
+            ("[fe80::1]:5000", false),
+            ("http://host:5000", false),
+            (" host", false),
+            ("", false),
+        ];
+        let too_long_label = "a".repeat(64);
+        let too_long_host = format!("{long_host}x");
+        let mut all: Vec<(&str, bool)> = cases.to_vec();
+        all.push((&too_long_label, false));
+        all.push((&too_long_host, false));
+        for (entry, want) in all {
+            assert_eq!(is_plain_insecure(entry), want, "{entry:?}");
+        }
+        // The property behind it, over random entries: a plain entry is one the full parse gives
+        // back unchanged with no note, that no engine refuses, and whose key is itself.
+        let mut rng = Lcg(7);
+        let alphabet = [
+            "a",
+            "z",
+            "0",
+            "1",
+            "9",
+            "-",
+            ".",
+            ":",
+            "5000",
+            "65535",
+            "65536",
+            "0",
+            "255",
+            "256",
+            "docker.io",
+            "index.",
+            "A",
+            "_",
+            "/",
+            "example",
+            "x",
+        ];
+        let mut plain = 0;
+        for _ in 0..50_000 {
+            let n = 1 + rng.below(7);
+            let s: String = (0..n).map(|_| rng.pick(&alphabet)).collect();
+            if !is_plain_insecure(&s) {
+                continue;
+            }
+            plain += 1;
+            let i = parse_insecure(&s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            assert_eq!((i.value.as_str(), i.notes.len()), (s.as_str(), 0), "{s:?}");
+            assert!(matches!(i.kind, InsecureKind::Host { .. }), "{s:?}");
+            assert_eq!(i.key(), s, "{s:?}");
+            for engine in [v(20, 10), v(23, 0), v(25, 0), v(28, 3), v(29, 0), v(99, 0)] {
+                assert_eq!(
+                    dockerd_insecure_error_for(&s, engine),
+                    None,
+                    "{s:?} {engine}"
+                );
+            }
+        }
+        assert!(plain > 1000, "{plain}");
     }
 
     #[test]

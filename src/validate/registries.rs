@@ -296,6 +296,11 @@ fn check_lists(
     // plain-HTTP note all come from that parse.
     let mut insecure_hosts: Vec<String> = Vec::with_capacity(insecure.len());
     for (s, at) in insecure {
+        // The usual entry has nothing to report and is its own key.
+        if registry::is_plain_insecure(s) {
+            insecure_hosts.push(s.clone());
+            continue;
+        }
         let parsed = registry::parse_insecure(s);
         out.extend(
             insecure_entry(s, &parsed, e)
