@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::daemon_json::{Document, Kind};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Lines, Severity};
 use crate::opts_file::{OptsFile, RegistryFlag};
 use crate::registry;
 use crate::version::EngineVersion;
@@ -28,8 +28,10 @@ struct Finding {
 }
 
 impl Finding {
-    fn place(self, text: &str, at: usize) -> Diagnostic {
-        let mut d = Diagnostic::new(self.severity, self.code, self.message).at(text, at);
+    /// The diagnostic at byte `at` of the text `lines` indexes.
+    fn place(self, lines: &Lines, at: usize) -> Diagnostic {
+        let mut d = Diagnostic::new(self.severity, self.code, self.message);
+        d.pos = Some(lines.pos(at));
         d.help = self.help;
         d
     }
@@ -218,7 +220,7 @@ fn duplicate_findings(
     entries: &[(String, usize)],
     keys: &[String],
     what: &str,
-    text: &str,
+    lines: &Lines,
 ) -> Vec<Diagnostic> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     registry::find_duplicates(&keys, |k| *k)
@@ -226,18 +228,17 @@ fn duplicate_findings(
         .filter_map(|(i, first)| {
             let (_, at) = entries.get(i)?;
             let (first_s, first_at) = entries.get(first)?;
-            let line = crate::diag::Pos::at(text, *first_at).line;
-            Some(
-                Diagnostic::warning(
-                    "duplicate-entry",
-                    format!(
-                        "the same {what} as {} (line {line}): dockerd keeps only one",
-                        quoted(first_s)
-                    ),
-                )
-                .with_help("remove this entry")
-                .at(text, *at),
+            let line = lines.pos(*first_at).line;
+            let mut d = Diagnostic::warning(
+                "duplicate-entry",
+                format!(
+                    "the same {what} as {} (line {line}): dockerd keeps only one",
+                    quoted(first_s)
+                ),
             )
+            .with_help("remove this entry");
+            d.pos = Some(lines.pos(*at));
+            Some(d)
         })
         .collect()
 }
@@ -292,6 +293,8 @@ fn check_lists(
     e: EngineVersion,
     out: &mut Vec<Diagnostic>,
 ) {
+    // One line index for all findings: a long list may have a finding at every entry.
+    let lines = Lines::new(text);
     // Each entry is parsed once: its findings, its key for duplicates and for the mirrors'
     // plain-HTTP note all come from that parse.
     let mut insecure_hosts: Vec<String> = Vec::with_capacity(insecure.len());
@@ -305,7 +308,7 @@ fn check_lists(
         out.extend(
             insecure_entry(s, &parsed, e)
                 .into_iter()
-                .map(|f| f.place(text, *at)),
+                .map(|f| f.place(&lines, *at)),
         );
         insecure_hosts.push(insecure_key(s, &parsed));
     }
@@ -313,7 +316,7 @@ fn check_lists(
         insecure,
         &insecure_hosts,
         "insecure registry",
-        text,
+        &lines,
     ));
     let insecure_set: HashSet<&str> = insecure_hosts.iter().map(String::as_str).collect();
     let mut mirror_keys: Vec<String> = Vec::with_capacity(mirrors.len());
@@ -322,11 +325,11 @@ fn check_lists(
         out.extend(
             mirror_entry(s, &parsed, e, &insecure_set)
                 .into_iter()
-                .map(|f| f.place(text, *at)),
+                .map(|f| f.place(&lines, *at)),
         );
         mirror_keys.push(mirror_key(s, &parsed));
     }
-    out.extend(duplicate_findings(mirrors, &mirror_keys, "mirror", text));
+    out.extend(duplicate_findings(mirrors, &mirror_keys, "mirror", &lines));
 }
 
 /// The registry rules for the `--insecure-registry` and `--registry-mirror` flags of a
