@@ -8,7 +8,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::env::EnvView;
-use crate::host::detect::packages::engine_stanzas;
+use crate::host::detect::packages::StanzaFilter;
 use crate::host::paths::{self, Places, host_path};
 use crate::host::{Os, Process, SystemView, procs, systemd};
 
@@ -129,7 +129,7 @@ impl SystemView {
             read_into(&mut v, root, f);
         }
         for f in &pr.package_dbs {
-            read_into_with(&mut v, root, f, |text| engine_stanzas(&text));
+            read_into_with(&mut v, root, f, read_package_db);
         }
         for e in &pr.exists {
             if fs::symlink_metadata(host_path(root, e)).is_ok() {
@@ -187,15 +187,15 @@ impl SystemView {
 }
 
 fn read_into(v: &mut SystemView, root: &Path, logical: &Path) {
-    read_into_with(v, root, logical, |text| text);
+    read_into_with(v, root, logical, read_text);
 }
 
-/// Read `logical` into the view, keeping `keep(text)` of a file's text.
+/// Read `logical` into the view, its text as `read` gives it.
 fn read_into_with(
     v: &mut SystemView,
     root: &Path,
     logical: &Path,
-    keep: impl FnOnce(String) -> String,
+    read: impl FnOnce(&Path) -> Option<String>,
 ) {
     if v.file(logical).is_some() {
         return;
@@ -208,8 +208,8 @@ fn read_into_with(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
         Err(_) => {}
     }
-    if let Some(text) = read_text(&host) {
-        v.add_file(logical.to_path_buf(), keep(text));
+    if let Some(text) = read(&host) {
+        v.add_file(logical.to_path_buf(), text);
     } else if host.exists() {
         v.add_present(logical.to_path_buf());
     }
@@ -232,6 +232,26 @@ fn read_text(path: &Path) -> Option<String> {
         String::from_utf8(buf)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
     )
+}
+
+/// A package database, as [`read_text`] would read it, but only its stanzas about engine
+/// packages, read in 64 KB chunks (see [`StanzaFilter`]).
+fn read_package_db(path: &Path) -> Option<String> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return None;
+    }
+    let mut file = fs::File::open(path).ok()?.take(MAX_FILE);
+    let mut filter = StanzaFilter::default();
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Some(filter.finish()),
+            Ok(n) => filter.push(buf.get(..n).unwrap_or(&[])),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
 }
 
 fn entries(dir: &Path) -> Vec<String> {

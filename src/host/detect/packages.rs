@@ -61,6 +61,51 @@ pub(crate) fn engine_stanzas(db: &str) -> String {
     out
 }
 
+/// [`engine_stanzas`] over a database read in chunks, without holding all of it (a dpkg status
+/// file of a few MB would cost a page fault per 4 KB in a fresh buffer). The bytes are cut at
+/// blank lines that end a stanza (`\n\n` followed by another character), which no stanza
+/// spans, and each piece is filtered on its own, giving the same text as the whole. Invalid
+/// UTF-8 is replaced piece by piece as `String::from_utf8_lossy` does on the whole: the cuts
+/// follow a newline, which is never part of a multi-byte sequence.
+#[derive(Debug, Default)]
+pub(crate) struct StanzaFilter {
+    pending: Vec<u8>,
+    out: String,
+}
+
+impl StanzaFilter {
+    /// The next bytes of the database.
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        // Only the new bytes (and the two before them) can hold a new cut.
+        let from = self.pending.len().saturating_sub(2);
+        self.pending.extend_from_slice(bytes);
+        let tail = self.pending.get(from..).unwrap_or(&[]);
+        let cut = memchr::memmem::rfind_iter(tail, b"\n\n")
+            .map(|k| from + k + 2)
+            .find(|&end| self.pending.get(end).is_some_and(|&b| b != b'\n'));
+        if let Some(end) = cut {
+            filter_into(&mut self.out, self.pending.get(..end).unwrap_or(&[]));
+            self.pending.drain(..end);
+        }
+    }
+
+    /// The kept stanzas of everything pushed.
+    pub(crate) fn finish(mut self) -> String {
+        filter_into(&mut self.out, &self.pending);
+        self.out
+    }
+}
+
+fn filter_into(out: &mut String, bytes: &[u8]) {
+    let kept = engine_stanzas(&String::from_utf8_lossy(bytes));
+    if !kept.is_empty() {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(&kept);
+    }
+}
+
 /// Engine packages in dpkg's status file: (package, version text, engine version).
 pub(super) fn dpkg_version(status: &str) -> Option<(String, String, EngineVersion)> {
     const PKGS: [&str; 4] = DPKG_PKGS;
@@ -226,5 +271,46 @@ mod tests {
                 usize::from(dpkg_version(&db).is_some()) + usize::from(apk_version(&db).is_some());
         }
         assert!(found > 1000, "{found}");
+    }
+
+    #[test]
+    fn the_chunked_filter_keeps_what_the_whole_one_keeps() {
+        let pieces: [&[u8]; 12] = [
+            b"Package: docker.io",
+            b"Package: bash",
+            b"P:docker",
+            b"Version: 20.10.24",
+            b"V:1",
+            b"Status: install ok installed",
+            b"",
+            b"\r",
+            b"\n",
+            b"x\xff\xfe",
+            "é".as_bytes(),
+            b"Package: docker-ce\r",
+        ];
+        let mut seed: u64 = 5;
+        let mut below = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap_or(0) % n
+        };
+        for _ in 0..5_000 {
+            let n = below(16);
+            let mut db: Vec<u8> = Vec::new();
+            for _ in 0..n {
+                db.extend_from_slice(pieces[below(pieces.len())]);
+                db.push(b'\n');
+            }
+            let whole = engine_stanzas(&String::from_utf8_lossy(&db));
+            let chunk = 1 + below(20);
+            let mut f = StanzaFilter::default();
+            for c in db.chunks(chunk) {
+                f.push(c);
+            }
+            let shown = String::from_utf8_lossy(&db);
+            assert_eq!(f.finish(), whole, "{shown:?} in chunks of {chunk}");
+        }
     }
 }
