@@ -242,12 +242,11 @@ fn read_package_db(path: &Path) -> Option<String> {
         return None;
     }
     let mut file = fs::File::open(path).ok()?.take(MAX_FILE);
-    let mut filter = StanzaFilter::default();
-    let mut buf = vec![0u8; 64 << 10];
+    let mut filter = StanzaFilter::new(64 << 10);
     loop {
-        match file.read(&mut buf) {
+        match file.read(filter.spare()) {
             Ok(0) => return Some(filter.finish()),
-            Ok(n) => filter.push(buf.get(..n).unwrap_or(&[])),
+            Ok(n) => filter.filled(n),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(_) => return None,
         }

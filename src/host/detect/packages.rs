@@ -62,36 +62,76 @@ pub(crate) fn engine_stanzas(db: &str) -> String {
 }
 
 /// [`engine_stanzas`] over a database read in chunks, without holding all of it (a dpkg status
-/// file of a few MB would cost a page fault per 4 KB in a fresh buffer). The bytes are cut at
-/// blank lines that end a stanza (`\n\n` followed by another character), which no stanza
+/// file of a few MB would cost a page fault per 4 KB in a buffer of its size). The bytes are cut
+/// at blank lines that end a stanza (`\n\n` followed by another character), which no stanza
 /// spans, and each piece is filtered on its own, giving the same text as the whole. Invalid
 /// UTF-8 is replaced piece by piece as `String::from_utf8_lossy` does on the whole: the cuts
 /// follow a newline, which is never part of a multi-byte sequence.
-#[derive(Debug, Default)]
+///
+/// The bytes are read straight into the filter's buffer ([`StanzaFilter::spare`], then
+/// [`StanzaFilter::filled`]), whose unfinished stanza moves to its front after each cut, so one
+/// buffer serves the whole file.
+#[derive(Debug)]
 pub(crate) struct StanzaFilter {
-    pending: Vec<u8>,
+    buf: Vec<u8>,
+    len: usize,
     out: String,
 }
 
 impl StanzaFilter {
-    /// The next bytes of the database.
-    pub(crate) fn push(&mut self, bytes: &[u8]) {
-        // Only the new bytes (and the two before them) can hold a new cut.
-        let from = self.pending.len().saturating_sub(2);
-        self.pending.extend_from_slice(bytes);
-        let tail = self.pending.get(from..).unwrap_or(&[]);
-        let cut = memchr::memmem::rfind_iter(tail, b"\n\n")
-            .map(|k| from + k + 2)
-            .find(|&end| self.pending.get(end).is_some_and(|&b| b != b'\n'));
-        if let Some(end) = cut {
-            filter_into(&mut self.out, self.pending.get(..end).unwrap_or(&[]));
-            self.pending.drain(..end);
+    /// A filter reading `chunk` bytes at a time (more when one stanza is longer).
+    pub(crate) fn new(chunk: usize) -> StanzaFilter {
+        StanzaFilter {
+            buf: vec![0; chunk.max(1)],
+            len: 0,
+            out: String::new(),
         }
     }
 
-    /// The kept stanzas of everything pushed.
+    /// Where the next bytes go; say how many with [`StanzaFilter::filled`].
+    pub(crate) fn spare(&mut self) -> &mut [u8] {
+        if self.len >= self.buf.len() {
+            // One unfinished stanza fills the buffer: make room.
+            let grown = self.buf.len().saturating_mul(2);
+            self.buf.resize(grown, 0);
+        }
+        self.buf.get_mut(self.len..).unwrap_or(&mut [])
+    }
+
+    /// `n` more bytes were put into [`StanzaFilter::spare`].
+    pub(crate) fn filled(&mut self, n: usize) {
+        // Only the new bytes (and the two before them) can hold a new cut.
+        let from = self.len.saturating_sub(2);
+        self.len = self.len.saturating_add(n).min(self.buf.len());
+        let data = self.buf.get(..self.len).unwrap_or(&[]);
+        let tail = data.get(from..).unwrap_or(&[]);
+        let cut = memchr::memmem::rfind_iter(tail, b"\n\n")
+            .map(|k| from + k + 2)
+            .find(|&end| data.get(end).is_some_and(|&b| b != b'\n'));
+        if let Some(end) = cut {
+            filter_into(&mut self.out, data.get(..end).unwrap_or(&[]));
+            self.buf.copy_within(end..self.len, 0);
+            self.len -= end;
+        }
+    }
+
+    /// Copy `bytes` in (as a read would put them).
+    #[cfg(test)]
+    pub(crate) fn push(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let spare = self.spare();
+            let n = spare.len().min(bytes.len());
+            if let (Some(dst), Some(src)) = (spare.get_mut(..n), bytes.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.filled(n);
+            bytes = bytes.get(n..).unwrap_or(&[]);
+        }
+    }
+
+    /// The kept stanzas of everything read.
     pub(crate) fn finish(mut self) -> String {
-        filter_into(&mut self.out, &self.pending);
+        filter_into(&mut self.out, self.buf.get(..self.len).unwrap_or(&[]));
         self.out
     }
 }
@@ -305,7 +345,7 @@ mod tests {
             }
             let whole = engine_stanzas(&String::from_utf8_lossy(&db));
             let chunk = 1 + below(20);
-            let mut f = StanzaFilter::default();
+            let mut f = StanzaFilter::new(1 + below(8));
             for c in db.chunks(chunk) {
                 f.push(c);
             }
