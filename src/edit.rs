@@ -139,6 +139,7 @@ pub fn inputs_for_remove(key: RegistryKey, raw: &[String]) -> Inputs {
 /// The comparison key of an entry found in a file (a malformed one is compared literally).
 pub fn entry_key(key: RegistryKey, value: &str) -> String {
     match key {
+        RegistryKey::Insecure if registry::is_plain_insecure(value) => value.to_string(),
         RegistryKey::Insecure => registry::parse_insecure(value)
             .map(|i| i.key())
             .unwrap_or_else(|_| value.trim().to_string()),

@@ -37,6 +37,30 @@ const V28_3: EngineVersion = EngineVersion::new(28, 3);
 const V29_0: EngineVersion = EngineVersion::new(29, 0);
 
 // ---------------------------------------------------------------------------------------------
+// Text helpers
+
+/// `s.split_once("://")`: the text before and after the first `://`. Found with a byte search
+/// for `:`, because `str::split_once` with a string pattern builds a substring searcher on each
+/// call, which cost more than the rest of an entry's check in 10,000-entry lists.
+fn split_scheme_sep(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b.get(from..)?.iter().position(|&c| c == b':') {
+        let at = from + i;
+        if b.get(at + 1..at + 3) == Some(b"//".as_slice()) {
+            return Some((s.get(..at)?, s.get(at + 3..)?));
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// How many `:` are in `s` (a byte count, which the compiler vectorises).
+fn colons(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b':').count()
+}
+
+// ---------------------------------------------------------------------------------------------
 // Errors
 
 /// Why an address or URL given to dockcfg is not accepted.
@@ -103,18 +127,28 @@ impl Insecure {
     /// canonical form (IPv6 in brackets: `fe80::1` and `[FE80::1]` are both `[fe80::1]`), a CIDR
     /// as network/prefix (`10.1.2.3/8` is `10.0.0.0/8`, as dockerd dedups it).
     pub fn key(&self) -> String {
+        use std::fmt::Write as _;
         match &self.kind {
             InsecureKind::Cidr { addr, prefix } => format!("{}/{prefix}", network(*addr, *prefix)),
             InsecureKind::Host { host, port } => {
-                let host = match host.parse::<IpAddr>() {
-                    Ok(IpAddr::V6(a)) => format!("[{a}]"),
-                    Ok(IpAddr::V4(a)) => a.to_string(),
-                    Err(_) => host.to_ascii_lowercase(),
-                };
-                match port {
-                    Some(p) => format!("{host}:{p}"),
-                    None => host,
+                // Built in one buffer: a key per entry of every list that is checked.
+                let mut key = String::with_capacity(host.len() + 8);
+                match host.parse::<IpAddr>() {
+                    Ok(IpAddr::V6(a)) => {
+                        let _ = write!(key, "[{a}]");
+                    }
+                    Ok(IpAddr::V4(a)) => {
+                        let _ = write!(key, "{a}");
+                    }
+                    Err(_) => {
+                        key.push_str(host);
+                        key.make_ascii_lowercase();
+                    }
                 }
+                if let Some(p) = port {
+                    let _ = write!(key, ":{p}");
+                }
+                key
             }
         }
     }
@@ -145,6 +179,43 @@ fn network(addr: IpAddr, prefix: u8) -> IpAddr {
 
 const INSECURE_FORMS: &str =
     "an insecure registry is host[:port], an IP address, [IPv6]:port, or a CIDR such as 10.0.0.0/8";
+
+/// True for an `insecure-registries` entry in its plainest form: a lowercase host name or an
+/// IPv4 address, optionally with `:port` (1 to 65535, no leading zero). Such an entry is written
+/// as it is ([`parse_insecure`] gives it back unchanged, as a host, with no note), every dockerd
+/// accepts it ([`dockerd_insecure_error_for`] is `None` for every version) and its
+/// [`Insecure::key`] is the entry itself. One pass over the bytes without allocating, so the
+/// usual entries of a long list skip the full parse; anything else answers false and takes it.
+pub fn is_plain_insecure(entry: &str) -> bool {
+    let (host, port) = match entry.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (entry, None),
+    };
+    if let Some(p) = port {
+        let digits = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+        if !digits || p.starts_with('0') || p.parse::<u32>().map_or(true, |v| v > 65535) {
+            return false;
+        }
+    }
+    if host.is_empty() || host.len() > 253 {
+        return false;
+    }
+    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return host.parse::<Ipv4Addr>().is_ok();
+    }
+    if host == "docker.io" || host == "index.docker.io" {
+        return false;
+    }
+    host.split('.').all(|label| {
+        let b = label.as_bytes();
+        !b.is_empty()
+            && b.len() <= 63
+            && b.first() != Some(&b'-')
+            && b.last() != Some(&b'-')
+            && b.iter()
+                .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    })
+}
 
 /// Parse an `insecure-registries` entry given on dockcfg's command line.
 ///
@@ -178,7 +249,7 @@ pub fn parse_insecure(input: &str) -> Result<Insecure, AddrError> {
     let mut notes = Vec::new();
     let mut rest = trimmed;
     let mut stripped = false;
-    if let Some((scheme, after)) = trimmed.split_once("://") {
+    if let Some((scheme, after)) = split_scheme_sep(trimmed) {
         if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
             notes.push(format!(
                 "removed \"{scheme}://\" from {trimmed:?}: insecure-registries take host[:port], not a URL"
@@ -196,7 +267,7 @@ pub fn parse_insecure(input: &str) -> Result<Insecure, AddrError> {
             ))
             .help(format!("write {after:?}")));
         }
-        if rest.contains("://") {
+        if split_scheme_sep(rest).is_some() {
             return Err(fail(format!("more than one scheme in {trimmed:?}")).help(INSECURE_FORMS));
         }
         let without_slash = rest.trim_end_matches('/');
@@ -344,7 +415,7 @@ fn parse_host_port(
             port,
         });
     }
-    if rest.matches(':').count() > 1 {
+    if colons(rest) > 1 {
         if rest.contains('%') {
             return Err(fail(format!(
                 "IPv6 zones (the \"%\" part) are not supported by dockerd: {rest:?}"
@@ -600,10 +671,8 @@ impl Mirror {
     /// canonical, trailing slashes ignored (`https://M.example.com` == `https://m.example.com/`).
     /// The path keeps its case. Ports are compared as written (`:443` is not dropped).
     pub fn key(&self) -> String {
-        let (scheme, rest) = self
-            .value
-            .split_once("://")
-            .unwrap_or(("https", self.value.as_str()));
+        let (scheme, rest) =
+            split_scheme_sep(&self.value).unwrap_or(("https", self.value.as_str()));
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let authority = match authority
             .strip_prefix('[')
@@ -708,7 +777,7 @@ pub fn parse_mirror(input: &str) -> Result<Mirror, AddrError> {
     }
     if let Some(inner) = authority.strip_prefix('[') {
         parse_bracketed(&shown, inner)?;
-    } else if authority.matches(':').count() > 1 {
+    } else if colons(authority) > 1 {
         return Err(fail(format!(
             "an IPv6 address in a URL is written in brackets, not {authority:?}"
         ))
@@ -748,7 +817,7 @@ impl AddrError {
 /// `scheme://rest` when the part before the first `://` is a URL scheme
 /// (`[A-Za-z][A-Za-z0-9+.-]*`); `None` otherwise (no scheme, or `://` inside a path or query).
 fn split_url_scheme(s: &str) -> Option<(&str, &str)> {
-    let (scheme, rest) = s.split_once("://")?;
+    let (scheme, rest) = split_scheme_sep(s)?;
     let mut bytes = scheme.bytes();
     let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphabetic());
     let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-'));
@@ -819,7 +888,8 @@ where
     K: Eq + Hash,
     F: FnMut(&T) -> K,
 {
-    let mut first: HashMap<K, usize> = HashMap::new();
+    let mut first: HashMap<K, usize, KeyHash> =
+        HashMap::with_capacity_and_hasher(items.len(), KeyHash);
     let mut dups = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match first.entry(key_fn(item)) {
@@ -830,6 +900,56 @@ where
         }
     }
     dups
+}
+
+/// The hasher of [`find_duplicates`]' table: FxHash's multiply-rotate over 8-byte words.
+/// Registry keys are short strings from the user's own file, so the hash-flooding defence of
+/// std's SipHash buys nothing here, while it cost a tenth of validating a 10,000-entry list.
+#[derive(Debug, Clone, Copy, Default)]
+struct KeyHash;
+
+impl std::hash::BuildHasher for KeyHash {
+    type Hasher = FxHasher;
+    fn build_hasher(&self) -> FxHasher {
+        FxHasher(0)
+    }
+}
+
+/// See [`KeyHash`].
+#[derive(Debug, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -879,7 +999,7 @@ pub fn dockerd_insecure_error_for(entry: &str, engine: EngineVersion) -> Option<
         ));
     }
     let mut r = entry;
-    if let Some((scheme, host)) = entry.split_once("://") {
+    if let Some((scheme, host)) = split_scheme_sep(entry) {
         if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") {
             r = host;
         } else {
@@ -944,7 +1064,7 @@ pub fn dockerd_insecure_error_for(entry: &str, engine: EngineVersion) -> Option<
 pub fn dockerd_mirror_error(entry: &str, engine: EngineVersion) -> Option<String> {
     let must_use = " must use either 'https://' or 'http://'";
     if engine >= V28_3 {
-        match entry.split_once("://") {
+        match split_scheme_sep(entry) {
             Some((scheme, _)) if !scheme.is_empty() => {}
             _ => {
                 return Some(format!(
@@ -1174,7 +1294,11 @@ mod go {
                                 && inner.bytes().all(|c| c.is_ascii_hexdigit() || c == b':')
                         }))
         };
-        if host(s) {
+        // A label has no ':', so with a ':' only the bracketed IPv6 host can match whole.
+        if !s.contains(':') {
+            return host(s);
+        }
+        if ipv6 && host(s) {
             return true;
         }
         match s.rsplit_once(':') {
@@ -1721,6 +1845,108 @@ mod tests {
     }
 
     #[test]
+    fn plain_insecure_entries_are_exactly_the_ones_the_full_checks_pass_unchanged() {
+        let long_label = "a".repeat(63);
+        let long_host = format!(
+            "{}.{}.{}.{}",
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(63),
+            "e".repeat(61)
+        );
+        assert_eq!(long_host.len(), 253);
+        let cases: &[(&str, bool)] = &[
+            ("registry.example.com", true),
+            ("reg5.example.com:5000", true),
+            ("localhost:1", true),
+            ("host:65535", true),
+            ("10.0.0.1:5000", true),
+            ("10.0.0.1", true),
+            (&long_label, true),
+            (&long_host, true),
+            ("a-b.c", true),
+            ("123.example", true),
+            ("host:65536", false),
+            ("host:0", false),
+            ("host:05000", false),
+            ("host:", false),
+            (":5000", false),
+            ("Registry.example.com", false),
+            ("docker.io", false),
+            ("index.docker.io:443", false),
+            ("300.1.1.1", false),
+            ("010.0.0.1", false),
+            ("5000", false),
+            ("-a.b", false),
+            ("a-.b", false),
+            ("a..b", false),
+            ("a.b.", false),
+            ("my_registry", false),
+            ("10.0.0.0/8", false),
+            ("fe80::1", false),
+            ("[fe80::1]:5000", false),
+            ("http://host:5000", false),
+            (" host", false),
+            ("", false),
+        ];
+        let too_long_label = "a".repeat(64);
+        let too_long_host = format!("{long_host}x");
+        let mut all: Vec<(&str, bool)> = cases.to_vec();
+        all.push((&too_long_label, false));
+        all.push((&too_long_host, false));
+        for (entry, want) in all {
+            assert_eq!(is_plain_insecure(entry), want, "{entry:?}");
+        }
+        // The property behind it, over random entries: a plain entry is one the full parse gives
+        // back unchanged with no note, that no engine refuses, and whose key is itself.
+        let mut rng = Lcg(7);
+        let alphabet = [
+            "a",
+            "z",
+            "0",
+            "1",
+            "9",
+            "-",
+            ".",
+            ":",
+            "5000",
+            "65535",
+            "65536",
+            "0",
+            "255",
+            "256",
+            "docker.io",
+            "index.",
+            "A",
+            "_",
+            "/",
+            "example",
+            "x",
+        ];
+        let mut plain = 0;
+        for _ in 0..50_000 {
+            let n = 1 + rng.below(7);
+            let s: String = (0..n).map(|_| rng.pick(&alphabet)).collect();
+            if !is_plain_insecure(&s) {
+                continue;
+            }
+            plain += 1;
+            let i = parse_insecure(&s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
+            assert_eq!((i.value.as_str(), i.notes.len()), (s.as_str(), 0), "{s:?}");
+            assert!(matches!(i.kind, InsecureKind::Host { .. }), "{s:?}");
+            assert_eq!(i.key(), s, "{s:?}");
+            for engine in [v(20, 10), v(23, 0), v(25, 0), v(28, 3), v(29, 0), v(99, 0)] {
+                assert_eq!(
+                    dockerd_insecure_error_for(&s, engine),
+                    None,
+                    "{s:?} {engine}"
+                );
+            }
+        }
+        assert!(plain > 1000, "{plain}");
+    }
+
+    #[test]
     fn insecure_refused() {
         // (input, fragment of the message, fragment of the help or "" for none expected)
         #[rustfmt::skip]
@@ -2210,6 +2436,8 @@ mod tests {
                 let _ = m.key();
             }
             let _ = mask_password(&s);
+            assert_eq!(split_scheme_sep(&s), s.split_once("://"), "{s:?}");
+            assert_eq!(colons(&s), s.matches(':').count(), "{s:?}");
             for engine in [v(0, 0), v(20, 10), v(25, 0), v(28, 3), v(29, 0), v(99, 0)] {
                 let _ = dockerd_insecure_error_for(&s, engine);
                 let _ = dockerd_mirror_error(&s, engine);

@@ -41,14 +41,20 @@ pub(super) fn apply(
         let choice = engine_version::choose(settings, detected, &SystemRunner);
         let opts = engine_version::options(settings, &choice);
         let report = judge(b, kind, &opts, &flags_for(settings, detected, kind));
-        let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let errors: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
         if !errors.is_empty() {
             if !choice.given {
                 msgs.note(&engine_note(&choice));
             }
-            for d in &errors {
-                eprint!("{}", d.render(&path, &report.text, settings.color_stderr));
-            }
+            eprint!(
+                "{}",
+                crate::diag::render_all(&errors, &path, &report.text, settings.color_stderr)
+            );
             return Err(FileError(format!(
                 "{path} has {} problem{} dockerd {} would refuse; nothing was applied: fix the                  file (`dockcfg fix`, or by hand), then run `dockcfg apply` again",
                 errors.len(),

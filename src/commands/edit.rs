@@ -116,16 +116,15 @@ pub(super) fn change_list(
         if checked.refused() {
             return refuse(settings, msgs, &path, key, checked);
         }
-        for d in &checked.warnings {
-            eprint!(
-                "{}",
-                d.render(
-                    &format!("{path} (after this edit)"),
-                    &checked.new_text,
-                    settings.color_stderr
-                )
-            );
-        }
+        eprint!(
+            "{}",
+            crate::diag::render_all(
+                &checked.warnings,
+                &format!("{path} (after this edit)"),
+                &checked.new_text,
+                settings.color_stderr
+            )
+        );
     }
     // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
     let after = new_text.as_deref().or(current.text.as_deref());
@@ -352,17 +351,14 @@ fn refuse(
     if !c.choice.given {
         msgs.note(&engine_note(&c.choice));
     }
-    let mut out = String::new();
-    for d in &c.errors_before {
-        out.push_str(&d.render(path, &c.old_text, settings.color_stderr));
-    }
-    for d in &c.errors_new {
-        out.push_str(&d.render(
-            &format!("{path} (after this edit)"),
-            &c.new_text,
-            settings.color_stderr,
-        ));
-    }
+    let mut out =
+        crate::diag::render_all(&c.errors_before, path, &c.old_text, settings.color_stderr);
+    out.push_str(&crate::diag::render_all(
+        &c.errors_new,
+        &format!("{path} (after this edit)"),
+        &c.new_text,
+        settings.color_stderr,
+    ));
     eprint!("{out}");
     if !c.errors_before.is_empty() {
         msgs.info(&format!("error: {before_line}"));

@@ -101,11 +101,15 @@ pub(super) fn run(
         if !choice.given {
             msgs.note(&engine_note(&choice));
         }
-        let mut out = String::new();
-        for d in &report.diagnostics {
-            out.push_str(&d.render(&path, &report.text, settings.color_stderr));
-        }
-        eprint!("{out}");
+        eprint!(
+            "{}",
+            crate::diag::render_all(
+                &report.diagnostics,
+                &path,
+                &report.text,
+                settings.color_stderr
+            )
+        );
         msgs.info(&report.summary(&path, &opts));
     }
     Ok(if valid { Exit::Done } else { Exit::Failed })

@@ -8,6 +8,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::env::EnvView;
+use crate::host::detect::packages::StanzaFilter;
 use crate::host::paths::{self, Places, host_path};
 use crate::host::{Os, Process, SystemView, procs, systemd};
 
@@ -31,6 +32,9 @@ pub struct Probes {
     pub list_dirs: Vec<(PathBuf, PathBuf)>,
     /// Symbolic links to resolve (one step).
     pub links: Vec<PathBuf>,
+    /// Package databases (dpkg's status file, Alpine's installed database): read like `files`,
+    /// but only their stanzas about engine packages are kept (see `engine_stanzas`).
+    pub package_dbs: Vec<PathBuf>,
 }
 
 /// The places the reader looks at for `places` (pure).
@@ -52,11 +56,12 @@ pub fn probes(places: &Places) -> Probes {
                 "/etc/conf.d/docker",
                 "/etc/sysconfig/docker",
                 "/proc/version",
-                "/var/lib/dpkg/status",
-                "/lib/apk/db/installed",
                 "/snap/docker/current/meta/snap.yaml",
             ] {
                 p.files.push(s(f));
+            }
+            for f in ["/var/lib/dpkg/status", "/lib/apk/db/installed"] {
+                p.package_dbs.push(s(f));
             }
             p.files.extend(paths::PIDFILES.iter().map(|f| s(f)));
             if let Some(dir) = places.user_unit_dir() {
@@ -123,6 +128,9 @@ impl SystemView {
         for f in &pr.files {
             read_into(&mut v, root, f);
         }
+        for f in &pr.package_dbs {
+            read_into_with(&mut v, root, f, read_package_db);
+        }
         for e in &pr.exists {
             if fs::symlink_metadata(host_path(root, e)).is_ok() {
                 v.add_present(e.clone());
@@ -179,14 +187,28 @@ impl SystemView {
 }
 
 fn read_into(v: &mut SystemView, root: &Path, logical: &Path) {
+    read_into_with(v, root, logical, read_text);
+}
+
+/// Read `logical` into the view, its text as `read` gives it.
+fn read_into_with(
+    v: &mut SystemView,
+    root: &Path,
+    logical: &Path,
+    read: impl FnOnce(&Path) -> Option<String>,
+) {
     if v.file(logical).is_some() {
         return;
     }
     let host = host_path(root, logical);
-    if let Ok(target) = fs::read_link(&host) {
-        v.add_link(logical.to_path_buf(), target);
+    match fs::read_link(&host) {
+        Ok(target) => v.add_link(logical.to_path_buf(), target),
+        // Nothing there, not even a dangling link: the checks below would find nothing either,
+        // and most probed places are missing on any one machine.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(_) => {}
     }
-    if let Some(text) = read_text(&host) {
+    if let Some(text) = read(&host) {
         v.add_file(logical.to_path_buf(), text);
     } else if host.exists() {
         v.add_present(logical.to_path_buf());
@@ -198,13 +220,37 @@ fn read_text(path: &Path) -> Option<String> {
     if !meta.is_file() || meta.len() > MAX_FILE {
         return None;
     }
-    let mut buf = Vec::new();
+    // Sized once from the file's length (plus the byte that shows the end), not grown.
+    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
     fs::File::open(path)
         .ok()?
         .take(MAX_FILE)
         .read_to_end(&mut buf)
         .ok()?;
-    Some(String::from_utf8_lossy(&buf).into_owned())
+    // Valid UTF-8 (nearly always) is taken as it is, without a second copy.
+    Some(
+        String::from_utf8(buf)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+/// A package database, as [`read_text`] would read it, but only its stanzas about engine
+/// packages, read in 64 KB chunks (see [`StanzaFilter`]).
+fn read_package_db(path: &Path) -> Option<String> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE {
+        return None;
+    }
+    let mut file = fs::File::open(path).ok()?.take(MAX_FILE);
+    let mut filter = StanzaFilter::new(64 << 10);
+    loop {
+        match file.read(filter.spare()) {
+            Ok(0) => return Some(filter.finish()),
+            Ok(n) => filter.filled(n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
 }
 
 fn entries(dir: &Path) -> Vec<String> {
@@ -236,16 +282,20 @@ fn read_processes(v: &mut SystemView, root: &Path) {
         return;
     }
     let mut wanted: Vec<u32> = Vec::new();
+    // One path buffer for the whole scan; pid 1 is wanted whatever its name.
+    let mut comm_path = proc_dir.clone();
     for pid in &pids {
-        let dir = proc_dir.join(pid.to_string());
-        let comm = read_small(&dir.join("comm")).unwrap_or_default();
-        let interesting = *pid == 1
-            || comm.contains("docker")
-            || comm.contains("rootlesskit")
-            || comm.contains("supervise");
-        if interesting {
+        if *pid == 1 {
+            wanted.push(*pid);
+            continue;
+        }
+        comm_path.push(pid.to_string());
+        comm_path.push("comm");
+        if comm_is_interesting(&comm_path) {
             wanted.push(*pid);
         }
+        comm_path.pop();
+        comm_path.pop();
     }
     let mut seen = Vec::new();
     while let Some(pid) = wanted.pop() {
@@ -261,6 +311,29 @@ fn read_processes(v: &mut SystemView, root: &Path) {
             wanted.push(parent);
         }
         v.add_process(p);
+    }
+}
+
+/// Does the process name in `path` (a `comm` file) look like Docker, RootlessKit or a
+/// supervisor? Read with one `read` into a stack buffer: `comm` is at most 16 bytes, and every
+/// process is looked at. A longer file (a fixture's) is read whole as before.
+fn comm_is_interesting(path: &Path) -> bool {
+    const WORDS: [&[u8]; 3] = [b"docker", b"rootlesskit", b"supervise"];
+    let Ok(mut f) = fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = [0u8; 256];
+    let Ok(n) = f.read(&mut buf) else {
+        return false;
+    };
+    match buf.get(..n) {
+        Some(name) if n < buf.len() => WORDS.iter().any(|w| name.windows(w.len()).any(|x| x == *w)),
+        _ => {
+            let comm = read_small(path).unwrap_or_default();
+            WORDS
+                .iter()
+                .any(|w| comm.contains(String::from_utf8_lossy(w).as_ref()))
+        }
     }
 }
 
@@ -367,7 +440,14 @@ mod tests {
             b"Name:\tdockerd\nPPid:\t1\nUid:\t0\t0\t0\t0\n",
         );
         put("proc/80/comm", b"bash\n");
+        // Longer than the one-read buffer: read whole.
+        let long_comm = format!("{}dockerd\n", "x".repeat(300));
+        put("proc/90/comm", long_comm.as_bytes());
         put("run/x.pid", b"77\n");
+        put(
+            "var/lib/dpkg/status",
+            b"Package: bash\nVersion: 5.2\n\nPackage: docker.io\nStatus: install ok installed\nVersion: 20.10.24+dfsg1-1\n\nPackage: zsh\nVersion: 5.9\n",
+        );
         fs::create_dir_all(root.join("run/systemd/system")).expect("mkdir");
         let v = SystemView::read(root, &EnvView::new(0), Os::Linux);
         assert!(v.file("/lib/systemd/system/docker.service").is_some());
@@ -383,7 +463,20 @@ mod tests {
             .iter()
             .map(|p| (p.pid, p.comm.as_str(), p.ppid))
             .collect();
-        assert_eq!(pids, [(1, "systemd", None), (77, "dockerd", Some(1))]);
+        let long_name = long_comm.trim_end();
+        assert_eq!(
+            pids,
+            [
+                (1, "systemd", None),
+                (77, "dockerd", Some(1)),
+                (90, long_name, None)
+            ]
+        );
+        // Of a package database only the engine's stanza is kept.
+        assert_eq!(
+            v.file("/var/lib/dpkg/status"),
+            Some("Package: docker.io\nStatus: install ok installed\nVersion: 20.10.24+dfsg1-1")
+        );
         assert!(v.procfs);
     }
 

@@ -3,8 +3,10 @@
 //! chosen version refuses (errors), what it accepts but cannot use as meant (warnings), and
 //! plain-HTTP mirrors (notes).
 
+use std::collections::HashSet;
+
 use crate::daemon_json::{Document, Kind};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Diagnostic, Lines, Severity};
 use crate::opts_file::{OptsFile, RegistryFlag};
 use crate::registry;
 use crate::version::EngineVersion;
@@ -26,8 +28,10 @@ struct Finding {
 }
 
 impl Finding {
-    fn place(self, text: &str, at: usize) -> Diagnostic {
-        let mut d = Diagnostic::new(self.severity, self.code, self.message).at(text, at);
+    /// The diagnostic at byte `at` of the text `lines` indexes.
+    fn place(self, lines: &Lines, at: usize) -> Diagnostic {
+        let mut d = Diagnostic::new(self.severity, self.code, self.message);
+        d.pos = Some(lines.pos(at));
         d.help = self.help;
         d
     }
@@ -36,16 +40,20 @@ impl Finding {
 const INSECURE_HELP: &str =
     "an insecure registry is host[:port], an IP address, [IPv6]:port, or a CIDR such as 10.0.0.0/8";
 
-/// What is wrong with one `insecure-registries` entry for dockerd `e`.
-fn insecure_entry(entry: &str, e: EngineVersion) -> Vec<Finding> {
+/// What is wrong with one `insecure-registries` entry for dockerd `e`; `ours` is the entry as
+/// dockcfg parses it ([`registry::parse_insecure`], parsed once per entry by the caller).
+fn insecure_entry(
+    entry: &str,
+    ours: &Result<registry::Insecure, registry::AddrError>,
+    e: EngineVersion,
+) -> Vec<Finding> {
     let mut out = Vec::new();
-    let ours = registry::parse_insecure(entry);
     if let Some(msg) = registry::dockerd_insecure_error_for(entry, e) {
         let when = refused_by(
             |v| registry::dockerd_insecure_error_for(entry, v).is_some(),
             "accept it",
         );
-        let help = match &ours {
+        let help = match ours {
             Err(err) => err.help.clone(),
             Ok(i) if i.value != entry => Some(format!("write {}", quoted(&i.value))),
             Ok(_) => None,
@@ -80,15 +88,16 @@ fn insecure_entry(entry: &str, e: EngineVersion) -> Vec<Finding> {
                         err.message
                     )
                 },
-                help: err.help,
+                help: err.help.clone(),
             });
         }
         Ok(i) => {
             // Notes about older engines are already errors for them (dockerd's own check above).
             for note in i
                 .notes
-                .into_iter()
+                .iter()
                 .filter(|n| !n.starts_with("engines before"))
+                .cloned()
             {
                 let (message, help) = if note.starts_with("removed \"") {
                     (
@@ -123,17 +132,22 @@ fn quoted(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
-/// What is wrong with one `registry-mirrors` entry for dockerd `e`; `insecure` holds the keys
-/// of the file's insecure registries (for the plain-HTTP note).
-fn mirror_entry(entry: &str, e: EngineVersion, insecure: &[String]) -> Vec<Finding> {
-    let ours = registry::parse_mirror(entry);
+/// What is wrong with one `registry-mirrors` entry for dockerd `e`; `ours` is its parse
+/// ([`registry::parse_mirror`]) and `insecure` holds the keys of the file's insecure registries
+/// (for the plain-HTTP note).
+fn mirror_entry(
+    entry: &str,
+    ours: &Result<registry::Mirror, registry::AddrError>,
+    e: EngineVersion,
+    insecure: &HashSet<&str>,
+) -> Vec<Finding> {
     if let Some(msg) = registry::dockerd_mirror_error(entry, e) {
         let when = refused_by(
             |v| registry::dockerd_mirror_error(entry, v).is_some(),
             "accept it",
         );
         let stage = if e < V28_3 { at_start(e) } else { "" };
-        let help = match &ours {
+        let help = match ours {
             Err(err) => err.help.clone(),
             Ok(m) if m.has_path => Some(format!(
                 "engines before 25.0 take only scheme://host[:port]: write {}",
@@ -158,7 +172,7 @@ fn mirror_entry(entry: &str, e: EngineVersion, insecure: &[String]) -> Vec<Findi
                 "dockerd accepts this mirror, but cannot use it: {}",
                 err.message
             ),
-            help: err.help,
+            help: err.help.clone(),
         }],
         Ok(m) => {
             let plain_http = m
@@ -173,7 +187,7 @@ fn mirror_entry(entry: &str, e: EngineVersion, insecure: &[String]) -> Vec<Findi
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if plain_http && !insecure.contains(&host) {
+            if plain_http && !insecure.contains(host.as_str()) {
                 vec![Finding {
                     severity: Severity::Note,
                     code: "http-mirror",
@@ -200,44 +214,49 @@ fn without_path(url: &str) -> String {
     }
 }
 
-/// Later entries equal to an earlier one after normalisation: a warning at each.
+/// Later entries equal to an earlier one after normalisation (`keys`, one per entry): a
+/// warning at each.
 fn duplicate_findings(
     entries: &[(String, usize)],
-    key: impl Fn(&str) -> String,
+    keys: &[String],
     what: &str,
-    text: &str,
+    lines: &Lines,
 ) -> Vec<Diagnostic> {
-    registry::find_duplicates(entries, |(s, _)| key(s))
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    registry::find_duplicates(&keys, |k| *k)
         .into_iter()
         .filter_map(|(i, first)| {
             let (_, at) = entries.get(i)?;
             let (first_s, first_at) = entries.get(first)?;
-            let line = crate::diag::Pos::at(text, *first_at).line;
-            Some(
-                Diagnostic::warning(
-                    "duplicate-entry",
-                    format!(
-                        "the same {what} as {} (line {line}): dockerd keeps only one",
-                        quoted(first_s)
-                    ),
-                )
-                .with_help("remove this entry")
-                .at(text, *at),
+            let line = lines.pos(*first_at).line;
+            let mut d = Diagnostic::warning(
+                "duplicate-entry",
+                format!(
+                    "the same {what} as {} (line {line}): dockerd keeps only one",
+                    quoted(first_s)
+                ),
             )
+            .with_help("remove this entry");
+            d.pos = Some(lines.pos(*at));
+            Some(d)
         })
         .collect()
 }
 
-fn insecure_key(s: &str) -> String {
-    registry::parse_insecure(s)
-        .map(|i| i.key())
-        .unwrap_or_else(|_| s.trim().to_string())
+/// The key entry `s` is compared under, from its parse: equal registries, equal keys.
+fn insecure_key(s: &str, parsed: &Result<registry::Insecure, registry::AddrError>) -> String {
+    match parsed {
+        Ok(i) => i.key(),
+        Err(_) => s.trim().to_string(),
+    }
 }
 
-fn mirror_key(s: &str) -> String {
-    registry::parse_mirror(s)
-        .map(|m| m.key())
-        .unwrap_or_else(|_| s.trim().to_string())
+/// The key mirror `s` is compared under, from its parse.
+fn mirror_key(s: &str, parsed: &Result<registry::Mirror, registry::AddrError>) -> String {
+    match parsed {
+        Ok(m) => m.key(),
+        Err(_) => s.trim().to_string(),
+    }
 }
 
 /// The string items of the last occurrence of `key`, when the key applies and is a list.
@@ -274,24 +293,43 @@ fn check_lists(
     e: EngineVersion,
     out: &mut Vec<Diagnostic>,
 ) {
-    let insecure_hosts: Vec<String> = insecure.iter().map(|(s, _)| insecure_key(s)).collect();
+    // One line index for all findings: a long list may have a finding at every entry.
+    let lines = Lines::new(text);
+    // Each entry is parsed once: its findings, its key for duplicates and for the mirrors'
+    // plain-HTTP note all come from that parse.
+    let mut insecure_hosts: Vec<String> = Vec::with_capacity(insecure.len());
     for (s, at) in insecure {
-        out.extend(insecure_entry(s, e).into_iter().map(|f| f.place(text, *at)));
+        // The usual entry has nothing to report and is its own key.
+        if registry::is_plain_insecure(s) {
+            insecure_hosts.push(s.clone());
+            continue;
+        }
+        let parsed = registry::parse_insecure(s);
+        out.extend(
+            insecure_entry(s, &parsed, e)
+                .into_iter()
+                .map(|f| f.place(&lines, *at)),
+        );
+        insecure_hosts.push(insecure_key(s, &parsed));
     }
     out.extend(duplicate_findings(
         insecure,
-        insecure_key,
+        &insecure_hosts,
         "insecure registry",
-        text,
+        &lines,
     ));
+    let insecure_set: HashSet<&str> = insecure_hosts.iter().map(String::as_str).collect();
+    let mut mirror_keys: Vec<String> = Vec::with_capacity(mirrors.len());
     for (s, at) in mirrors {
+        let parsed = registry::parse_mirror(s);
         out.extend(
-            mirror_entry(s, e, &insecure_hosts)
+            mirror_entry(s, &parsed, e, &insecure_set)
                 .into_iter()
-                .map(|f| f.place(text, *at)),
+                .map(|f| f.place(&lines, *at)),
         );
+        mirror_keys.push(mirror_key(s, &parsed));
     }
-    out.extend(duplicate_findings(mirrors, mirror_key, "mirror", text));
+    out.extend(duplicate_findings(mirrors, &mirror_keys, "mirror", &lines));
 }
 
 /// The registry rules for the `--insecure-registry` and `--registry-mirror` flags of a

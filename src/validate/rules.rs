@@ -74,8 +74,14 @@ pub(super) fn check(doc: &Document, text: &str, opts: &Options, out: &mut Vec<Di
         }
         key_rule(m, &map, &unknown, &checks, text, opts, out);
     }
-    for m in members {
-        type_rule(m, text, opts, out);
+    for (i, m) in members.iter().enumerate() {
+        // The last occurrence's value is already converted in `map` (the last one wins there).
+        let converted = if last.get(m.key.as_str()) == Some(&i) {
+            map.get(m.key.as_str())
+        } else {
+            None
+        };
+        type_rule(m, converted, text, opts, out);
     }
     for c in &checks {
         out.push(check_diag(c, members, &last, &map, text, opts));
@@ -216,7 +222,8 @@ fn key_rule(
 ) {
     let (e, p) = (opts.engine, opts.platform);
     let k = m.key.as_str();
-    let value = map.get(k).cloned().unwrap_or(J::Null);
+    // Borrowed, not cloned: the value may be a list of 100,000 registries.
+    let value = map.get(k).unwrap_or(&J::Null);
     let flattened_obj = match &m.value.kind {
         Kind::Object(inner) if keys::flattens(k, e) => Some(inner),
         _ => None,
@@ -233,7 +240,7 @@ fn key_rule(
                     format!(
                         "{} is deprecated: {}",
                         quoted(k),
-                        refused_by(|v| refused_alone(k, &value, v, p), "accept it")
+                        refused_by(|v| refused_alone(k, value, v, p), "accept it")
                     ),
                 )
                 .with_help(r.help)
@@ -338,7 +345,7 @@ fn key_rule(
     };
     let (code, what, help) = why_not_applied(k, e, p);
     let effect = if refused {
-        refused_by(|v| refused_alone(k, &value, v, p), "accept it")
+        refused_by(|v| refused_alone(k, value, v, p), "accept it")
     } else if flattened_obj.is_some() {
         format!(
             "dockerd {e} does not notice it (it checks only the keys inside, which are option names) and ignores the whole object"
@@ -596,11 +603,25 @@ fn type_help(text: &str, bad: &Value, expected: &str, key: &str) -> String {
 }
 
 /// A JSON type error for one occurrence of a top-level key (Go decodes every occurrence).
-fn type_rule(m: &Member, text: &str, opts: &Options, out: &mut Vec<Diagnostic>) {
+/// `converted` is its value as `to_serde` makes it, when the caller has it already.
+fn type_rule(
+    m: &Member,
+    converted: Option<&J>,
+    text: &str,
+    opts: &Options,
+    out: &mut Vec<Diagnostic>,
+) {
     let (e, p) = (opts.engine, opts.platform);
     let k = m.key.as_str();
-    let serde = m.value.to_serde();
-    let Some(go) = keys::type_error_for_build(k, &serde, e, p, opts.build()) else {
+    let own;
+    let serde = match converted {
+        Some(v) => v,
+        None => {
+            own = m.value.to_serde();
+            &own
+        }
+    };
+    let Some(go) = keys::type_error_for_build(k, serde, e, p, opts.build()) else {
         return;
     };
     let ty = keys::lookup(k).map(|i| i.ty);

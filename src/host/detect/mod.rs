@@ -14,7 +14,7 @@
 //! version look-ups.
 
 mod desktop;
-mod packages;
+pub(crate) mod packages;
 mod services;
 
 use std::path::{Path, PathBuf};
