@@ -202,27 +202,41 @@ impl Expected {
     }
 }
 
-/// Whether `text` (a file of `kind`) sets `key` at all, and to what.
-fn file_list(kind: FileKind, text: Option<&str>, key: RegistryKey) -> Option<Vec<String>> {
-    let text = text?;
+/// The insecure registries and the mirrors a file sets (`None`: it does not set that list).
+type FileLists = (Option<Vec<String>>, Option<Vec<String>>);
+
+/// Whether `text` (a file of `kind`) sets each list at all, and to what; parsed once for both.
+fn file_lists(kind: FileKind, text: Option<&str>) -> FileLists {
+    let Some(text) = text else {
+        return (None, None);
+    };
     match kind {
         FileKind::DaemonJson => {
-            let doc = crate::daemon_json::parse(text).ok()?;
-            let member = doc.get(key.json_key())?;
-            Some(crate::daemon_json::string_list(text, member).unwrap_or_default())
+            let Ok(doc) = crate::daemon_json::parse(text) else {
+                return (None, None);
+            };
+            let list = |key: RegistryKey| {
+                let member = doc.get(key.json_key())?;
+                Some(crate::daemon_json::string_list(text, member).unwrap_or_default())
+            };
+            (list(RegistryKey::Insecure), list(RegistryKey::Mirrors))
         }
         FileKind::OptsFile => {
-            let file = opts_file::parse(text).ok()?;
-            let flag = match key {
-                RegistryKey::Insecure => RegistryFlag::InsecureRegistry,
-                RegistryKey::Mirrors => RegistryFlag::RegistryMirror,
+            let Ok(file) = opts_file::parse(text) else {
+                return (None, None);
             };
-            let prefix = flag.flag_name();
-            let present = file
-                .flags()
-                .iter()
-                .any(|f| f.dashes == 2 && f.name == prefix);
-            present.then(|| file.values(flag))
+            let list = |flag: RegistryFlag| {
+                let prefix = flag.flag_name();
+                let present = file
+                    .flags()
+                    .iter()
+                    .any(|f| f.dashes == 2 && f.name == prefix);
+                present.then(|| file.values(flag))
+            };
+            (
+                list(RegistryFlag::InsecureRegistry),
+                list(RegistryFlag::RegistryMirror),
+            )
         }
     }
 }
@@ -232,14 +246,21 @@ fn file_list(kind: FileKind, text: Option<&str>, key: RegistryKey) -> Option<Vec
 /// a key given both as a flag and in daemon.json, so a list that was in this file is nowhere else,
 /// and without it the engine has none.
 pub fn expected(kind: FileKind, old: Option<&str>, new: Option<&str>) -> Expected {
-    let one = |key| match (file_list(kind, new, key), file_list(kind, old, key)) {
+    let (new_insecure, new_mirrors) = file_lists(kind, new);
+    // The old file matters only for a list the new one does not set.
+    let (old_insecure, old_mirrors) = if new_insecure.is_some() && new_mirrors.is_some() {
+        (None, None)
+    } else {
+        file_lists(kind, old)
+    };
+    let one = |new: Option<Vec<String>>, old: Option<Vec<String>>| match (new, old) {
         (Some(v), _) => Some(v),
         (None, Some(_)) => Some(Vec::new()),
         (None, None) => None,
     };
     Expected {
-        insecure: one(RegistryKey::Insecure),
-        mirrors: one(RegistryKey::Mirrors),
+        insecure: one(new_insecure, old_insecure),
+        mirrors: one(new_mirrors, old_mirrors),
     }
 }
 

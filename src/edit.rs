@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::daemon_json::{self, Encoding};
 use crate::diag::Diagnostic;
@@ -216,6 +217,9 @@ pub struct Current {
     pub encoding: Encoding,
     /// The registry list the file holds for the key.
     pub values: Vec<String>,
+    /// The parsed daemon.json, kept for [`render`] (a file of 100,000 entries is not parsed
+    /// twice).
+    pub doc: Option<Rc<daemon_json::Document>>,
 }
 
 fn file_error(path: &str, text: &str, d: &Diagnostic) -> FileError {
@@ -236,6 +240,7 @@ pub fn read_current(
             text: None,
             encoding: Encoding::Utf8,
             values: Vec::new(),
+            doc: None,
         });
     };
     match kind {
@@ -258,6 +263,7 @@ pub fn read_current(
                 text: Some(text),
                 encoding: decoded.encoding,
                 values,
+                doc: Some(Rc::new(doc)),
             })
         }
         FileKind::OptsFile => {
@@ -287,6 +293,7 @@ pub fn read_current(
                 text: Some(text),
                 encoding: Encoding::Utf8,
                 values,
+                doc: None,
             })
         }
     }
@@ -310,8 +317,15 @@ pub fn render(
     let new_text = match (current.kind, &current.text) {
         (FileKind::DaemonJson, None) => daemon_json::new_file(key.json_key(), values),
         (FileKind::DaemonJson, Some(text)) => {
-            let doc = daemon_json::parse(text).map_err(|d| file_error(path, text, &d))?;
-            daemon_json::set_string_list(text, &doc, key.json_key(), values)
+            let parsed;
+            let doc = match &current.doc {
+                Some(doc) => doc.as_ref(),
+                None => {
+                    parsed = daemon_json::parse(text).map_err(|d| file_error(path, text, &d))?;
+                    &parsed
+                }
+            };
+            daemon_json::set_string_list(text, doc, key.json_key(), values)
         }
         (FileKind::OptsFile, text) => {
             let text = text.as_deref().unwrap_or("");

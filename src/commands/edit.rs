@@ -128,7 +128,13 @@ pub(super) fn change_list(
     }
     // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
     let after = new_text.as_deref().or(current.text.as_deref());
-    let request = Request::for_file(&settings.target, kind, current.text.as_deref(), after);
+    let request = Request::for_file(
+        settings,
+        &settings.target,
+        kind,
+        current.text.as_deref(),
+        after,
+    );
     let step = applying::prepare(settings, env, detected, request, msgs)?;
     applying::confirm(settings, &step, msgs)?;
     let mut written = false;
@@ -256,7 +262,11 @@ fn check_result(
     let opts = engine_version::options(settings, &choice);
     let flags = flags_for(settings, detected, kind);
     let after = judge(new, kind, &opts, &flags);
-    let before = old.map(|b| judge(b, kind, &opts, &flags));
+    // The file before the edit tells old findings from new ones; with no finding after the
+    // edit there is nothing to tell apart.
+    let before = old
+        .filter(|_| !after.diagnostics.is_empty())
+        .map(|b| judge(b, kind, &opts, &flags));
     let key = |d: &Diagnostic| (d.code, d.message.clone());
     let old_errors: Vec<&Diagnostic> = before
         .iter()

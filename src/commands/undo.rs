@@ -39,6 +39,7 @@ pub(super) fn undo(
     let diff = output::unified_diff(&path, old.as_deref(), new.as_deref());
     let kind = FileKind::detect(&settings.target, plan.restored().or(plan.current()));
     let request = Request::for_file(
+        settings,
         &settings.target,
         kind,
         as_text(kind, plan.current()).as_deref(),

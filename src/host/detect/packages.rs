@@ -17,48 +17,55 @@ const APK_PKGS: [&str; 2] = ["docker-engine", "docker"];
 /// vectorised substring search (`memchr::memmem`) instead of walking every line; a stanza is
 /// the text between the blank lines around such a line, as `split("\n\n")` cuts it (less any
 /// blank lines at its start, where no field is).
+#[cfg(test)]
 pub(crate) fn engine_stanzas(db: &str) -> String {
-    let names_engine = |line: &str| {
-        let line = line.strip_suffix('\r').unwrap_or(line);
+    let mut out = String::new();
+    stanzas_into(&mut out, db.as_bytes());
+    out
+}
+
+/// [`engine_stanzas`] over bytes, appended to `out`: the search runs on the bytes and only the
+/// kept stanzas are decoded (invalid UTF-8 replaced as `String::from_utf8_lossy` does; a stanza
+/// is cut at `\n\n`, never inside a multi-byte sequence, so this equals decoding the whole).
+fn stanzas_into(out: &mut String, bytes: &[u8]) {
+    let names_engine = |line: &[u8]| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
         let dpkg = line
-            .strip_prefix("Package")
-            .and_then(|r| r.strip_prefix(':'))
-            .is_some_and(|v| DPKG_PKGS.contains(&v.trim()));
+            .strip_prefix(b"Package")
+            .and_then(|r| r.strip_prefix(b":"))
+            .is_some_and(|v| DPKG_PKGS.iter().any(|p| v.trim_ascii() == p.as_bytes()));
         dpkg || line
-            .strip_prefix("P:")
-            .is_some_and(|v| APK_PKGS.contains(&v))
+            .strip_prefix(b"P:")
+            .is_some_and(|v| APK_PKGS.iter().any(|p| v == p.as_bytes()))
     };
-    let bytes = db.as_bytes();
     // Where the lines that may name a package start, in order.
     let mut starts: Vec<usize> = Vec::new();
-    if db.starts_with("Package") || db.starts_with("P:") {
+    if bytes.starts_with(b"Package") || bytes.starts_with(b"P:") {
         starts.push(0);
     }
     for needle in [b"\nPackage".as_slice(), b"\nP:".as_slice()] {
         starts.extend(memchr::memmem::find_iter(bytes, needle).map(|i| i + 1));
     }
     starts.sort_unstable();
-    let mut out = String::new();
     let mut last_end = None;
     for start in starts {
         if last_end.is_some_and(|end| start < end) {
             continue; // in a stanza already kept
         }
-        let rest = db.get(start..).unwrap_or("");
-        let line = rest.split('\n').next().unwrap_or("");
+        let rest = bytes.get(start..).unwrap_or(&[]);
+        let line = rest.split(|&b| b == b'\n').next().unwrap_or(&[]);
         if !names_engine(line) {
             continue;
         }
         let from =
             memchr::memmem::rfind(bytes.get(..start).unwrap_or(&[]), b"\n\n").map_or(0, |j| j + 2);
-        let to = memchr::memmem::find(rest.as_bytes(), b"\n\n").map_or(db.len(), |j| start + j);
+        let to = memchr::memmem::find(rest, b"\n\n").map_or(bytes.len(), |j| start + j);
         if !out.is_empty() {
             out.push_str("\n\n");
         }
-        out.push_str(db.get(from..to).unwrap_or(""));
+        out.push_str(&String::from_utf8_lossy(bytes.get(from..to).unwrap_or(&[])));
         last_end = Some(to);
     }
-    out
 }
 
 /// [`engine_stanzas`] over a database read in chunks, without holding all of it (a dpkg status
@@ -109,7 +116,7 @@ impl StanzaFilter {
             .map(|k| from + k + 2)
             .find(|&end| data.get(end).is_some_and(|&b| b != b'\n'));
         if let Some(end) = cut {
-            filter_into(&mut self.out, data.get(..end).unwrap_or(&[]));
+            stanzas_into(&mut self.out, data.get(..end).unwrap_or(&[]));
             self.buf.copy_within(end..self.len, 0);
             self.len -= end;
         }
@@ -131,18 +138,8 @@ impl StanzaFilter {
 
     /// The kept stanzas of everything read.
     pub(crate) fn finish(mut self) -> String {
-        filter_into(&mut self.out, self.buf.get(..self.len).unwrap_or(&[]));
+        stanzas_into(&mut self.out, self.buf.get(..self.len).unwrap_or(&[]));
         self.out
-    }
-}
-
-fn filter_into(out: &mut String, bytes: &[u8]) {
-    let kept = engine_stanzas(&String::from_utf8_lossy(bytes));
-    if !kept.is_empty() {
-        if !out.is_empty() {
-            out.push_str("\n\n");
-        }
-        out.push_str(&kept);
     }
 }
 
