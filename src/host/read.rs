@@ -282,20 +282,28 @@ fn read_processes(v: &mut SystemView, root: &Path) {
         return;
     }
     let mut wanted: Vec<u32> = Vec::new();
+    // The real procfs has /proc/PID/exe; a fixture tree's fake one has only the files it shows.
+    let real_procfs = root == Path::new("/");
     // One path buffer for the whole scan; pid 1 is wanted whatever its name.
-    let mut comm_path = proc_dir.clone();
+    let mut path = proc_dir.clone();
     for pid in &pids {
         if *pid == 1 {
             wanted.push(*pid);
             continue;
         }
-        comm_path.push(pid.to_string());
-        comm_path.push("comm");
-        if comm_is_interesting(&comm_path) {
+        path.push(pid.to_string());
+        path.push("exe");
+        let by_exe = if real_procfs {
+            exe_is_interesting(&path)
+        } else {
+            None
+        };
+        path.set_file_name("comm");
+        if by_exe.unwrap_or_else(|| comm_is_interesting(&path)) {
             wanted.push(*pid);
         }
-        comm_path.pop();
-        comm_path.pop();
+        path.pop();
+        path.pop();
     }
     let mut seen = Vec::new();
     while let Some(pid) = wanted.pop() {
@@ -311,6 +319,28 @@ fn read_processes(v: &mut SystemView, root: &Path) {
             wanted.push(parent);
         }
         v.add_process(p);
+    }
+}
+
+/// Does the executable `path` (a `/proc/PID/exe` link) points to look like Docker, RootlessKit or
+/// a supervisor, judged by its file name? One system call, where reading `comm` takes three: a
+/// kernel thread (most processes on many machines) has no executable and fails at once, and is
+/// never interesting. `None` when the link cannot be read for another reason (another user's
+/// process): then `comm` decides. A script's executable is its interpreter, so a script such as
+/// dockerd-rootless.sh is not found this way; it matters only as an ancestor of a dockerd, and
+/// ancestors are followed from the daemon.
+fn exe_is_interesting(path: &Path) -> Option<bool> {
+    const WORDS: [&[u8]; 3] = [b"docker", b"rootlesskit", b"supervise"];
+    match fs::read_link(path) {
+        Ok(target) => {
+            let name = target
+                .file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default();
+            Some(WORDS.iter().any(|w| name.windows(w.len()).any(|x| x == *w)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(false),
+        Err(_) => None,
     }
 }
 
