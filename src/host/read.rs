@@ -293,13 +293,9 @@ fn read_processes(v: &mut SystemView, root: &Path) {
         }
         path.push(pid.to_string());
         path.push("exe");
-        let by_exe = if real_procfs {
-            exe_is_interesting(&path)
-        } else {
-            None
-        };
+        let skip = real_procfs && has_no_executable(&path);
         path.set_file_name("comm");
-        if by_exe.unwrap_or_else(|| comm_is_interesting(&path)) {
+        if !skip && comm_is_interesting(&path) {
             wanted.push(*pid);
         }
         path.pop();
@@ -322,26 +318,13 @@ fn read_processes(v: &mut SystemView, root: &Path) {
     }
 }
 
-/// Does the executable `path` (a `/proc/PID/exe` link) points to look like Docker, RootlessKit or
-/// a supervisor, judged by its file name? One system call, where reading `comm` takes three: a
-/// kernel thread (most processes on many machines) has no executable and fails at once, and is
-/// never interesting. `None` when the link cannot be read for another reason (another user's
-/// process): then `comm` decides. A script's executable is its interpreter, so a script such as
-/// dockerd-rootless.sh is not found this way; it matters only as an ancestor of a dockerd, and
-/// ancestors are followed from the daemon.
-fn exe_is_interesting(path: &Path) -> Option<bool> {
-    const WORDS: [&[u8]; 3] = [b"docker", b"rootlesskit", b"supervise"];
-    match fs::read_link(path) {
-        Ok(target) => {
-            let name = target
-                .file_name()
-                .map(|n| n.as_encoded_bytes())
-                .unwrap_or_default();
-            Some(WORDS.iter().any(|w| name.windows(w.len()).any(|x| x == *w)))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(false),
-        Err(_) => None,
-    }
+/// Can the process whose `/proc/PID/exe` link is `path` be skipped without reading its `comm`?
+/// One system call, where reading `comm` takes three: a kernel thread (most processes on many
+/// machines) or a zombie has no executable and fails at once, and is never Docker. Any other
+/// process is still judged by its `comm` (a dockerd started through a link of another name, or a
+/// script such as dockerd-rootless.sh, has an executable of another name).
+fn has_no_executable(path: &Path) -> bool {
+    fs::read_link(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Does the process name in `path` (a `comm` file) look like Docker, RootlessKit or a
