@@ -250,6 +250,17 @@ pub fn read_current(
                 file_error(path, &lossy, &d)
             })?;
             let text = decoded.text;
+            // Nothing but whitespace (a file made with `touch`): no settings, as dockerd 23.0+
+            // reads it; an edit writes a whole new object (which every version accepts).
+            if text.trim().is_empty() {
+                return Ok(Current {
+                    kind,
+                    text: Some(text),
+                    encoding: decoded.encoding,
+                    values: Vec::new(),
+                    doc: None,
+                });
+            }
             let doc = daemon_json::parse(&text).map_err(|d| file_error(path, &text, &d))?;
             doc.root_object().map_err(|d| file_error(path, &text, &d))?;
             let values = match doc.get(key.json_key()) {
@@ -316,6 +327,9 @@ pub fn render(
 ) -> Result<String, FileError> {
     let new_text = match (current.kind, &current.text) {
         (FileKind::DaemonJson, None) => daemon_json::new_file(key.json_key(), values),
+        (FileKind::DaemonJson, Some(text)) if text.trim().is_empty() => {
+            daemon_json::new_file(key.json_key(), values)
+        }
         (FileKind::DaemonJson, Some(text)) => {
             let parsed;
             let doc = match &current.doc {

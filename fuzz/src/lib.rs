@@ -188,10 +188,11 @@ pub fn check_json_edit(data: &[u8]) {
     let current = match edit::read_current("f", FileKind::DaemonJson, input.file, input.key) {
         Ok(c) => c,
         Err(err) => {
-            // The edit path reads plain JSON only, so it refuses more than dockerd does (an
-            // empty file, which 23.0+ reads as `{}`; a vertical tab after the object, which
-            // 23.0+ trims and 20.10 never reads). But never a file validation calls clean: for
-            // some engine, validation reports an error or a warning about it.
+            // The edit path reads plain JSON only, so it refuses more than dockerd does (a
+            // vertical tab after the object, which 23.0+ trims and 20.10 never reads; a file of
+            // nothing but whitespace is read as no settings and replaced by a new object). But
+            // never a file validation calls clean: for some engine, validation reports an error
+            // or a warning about it.
             let bytes = input.file.unwrap_or_default();
             assert!(
                 ENGINES.iter().any(|e| {
@@ -221,7 +222,8 @@ pub fn check_json_edit(data: &[u8]) {
     let got = daemon_json::string_list(&new_text, member).expect("the key holds strings");
     assert_eq!(got, input.list, "the output holds exactly the list");
 
-    if let Some(old_text) = &current.text {
+    // A file of nothing but whitespace has no bytes worth keeping: the edit writes a new object.
+    if let Some(old_text) = current.text.as_ref().filter(|t| !t.trim().is_empty()) {
         let old = daemon_json::parse(old_text).expect("parsed before");
         assert_eq!(
             others(&old, key),
