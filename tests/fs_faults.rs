@@ -290,8 +290,9 @@ fn permission_denied_on_the_folder_and_on_the_state_folder() {
         err.contains(&format!(
             "error: permission denied creating the folder {}/backups/",
             sb.state().display()
-        )) && err.contains("run with sudo"),
-        "the error names the backup folder: {err}"
+        )) && err.contains("run with sudo")
+            && err.contains("or set DOCKCFG_STATE_DIR to a folder you can write"),
+        "the error names the backup folder and both ways out: {err}"
     );
     assert_eq!(snapshot(&folder), before, "the config file is untouched");
     assert!(temp_files(&folder).is_empty(), "no temp file left: {err}");

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use nix::libc;
 use serde::{Deserialize, Serialize};
 
-use super::errors::{Action, StoreErrorKind, io_error, store_error};
+use super::errors::{Action, StoreErrorKind, backup_io_error, io_error, store_error};
 use super::fault::{self, Step};
 use super::state_dir::StateDir;
 
@@ -181,9 +181,9 @@ impl Stack {
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)
-            .map_err(|e| io_error(&e, Action::CreatingFolder, &shown))?;
-        let meta =
-            fs::symlink_metadata(&self.dir).map_err(|e| io_error(&e, Action::BackingUp, &shown))?;
+            .map_err(|e| backup_io_error(&e, Action::CreatingFolder, &shown))?;
+        let meta = fs::symlink_metadata(&self.dir)
+            .map_err(|e| backup_io_error(&e, Action::BackingUp, &shown))?;
         if !meta.is_dir() {
             return Err(store_error(
                 StoreErrorKind::Unusable,
@@ -207,15 +207,15 @@ impl Stack {
                 let mut tmp = tempfile::Builder::new()
                     .prefix(".tmp-")
                     .tempfile_in(&self.dir)
-                    .map_err(|e| io_error(&e, Action::BackingUp, &shown))?;
+                    .map_err(|e| backup_io_error(&e, Action::BackingUp, &shown))?;
                 tmp.write_all(&want)
                     .and_then(|()| tmp.as_file().sync_all())
-                    .map_err(|e| io_error(&e, Action::BackingUp, &shown))?;
+                    .map_err(|e| backup_io_error(&e, Action::BackingUp, &shown))?;
                 tmp.persist(&owner_file)
-                    .map_err(|e| io_error(&e.error, Action::BackingUp, &shown))?;
+                    .map_err(|e| backup_io_error(&e.error, Action::BackingUp, &shown))?;
                 Ok(())
             }
-            Err(e) => Err(io_error(&e, Action::BackingUp, &shown)),
+            Err(e) => Err(backup_io_error(&e, Action::BackingUp, &shown)),
         }
     }
 
@@ -260,7 +260,7 @@ impl Stack {
         stat: Stat,
     ) -> anyhow::Result<BackupEntry> {
         let shown = self.dir.display();
-        let fail = |e: io::Error| io_error(&e, Action::BackingUp, &shown);
+        let fail = |e: io::Error| backup_io_error(&e, Action::BackingUp, &shown);
         let last = self.numbered()?.iter().map(|(n, _)| *n).max().unwrap_or(0);
         let seq = last
             .checked_add(1)

@@ -184,6 +184,23 @@ pub(crate) fn io_error(err: &io::Error, action: Action, path: &dyn fmt::Display)
     StoreError::new(kind, message).into()
 }
 
+/// [`io_error`] for the backup folder: a user who may not write it can also keep the backups
+/// elsewhere, so a permission error says how.
+pub(crate) fn backup_io_error(
+    err: &io::Error,
+    action: Action,
+    path: &dyn fmt::Display,
+) -> anyhow::Error {
+    let as_root = nix::unistd::geteuid().is_root();
+    let (kind, mut message) = io_message(err, action, path, as_root);
+    if kind == StoreErrorKind::PermissionDenied && !as_root {
+        message.push_str(
+            ", or set DOCKCFG_STATE_DIR to a folder you can write (dockcfg keeps its backups there)",
+        );
+    }
+    StoreError::new(kind, message).into()
+}
+
 /// A [`StoreError`] of `kind` as an `anyhow::Error`.
 pub(crate) fn store_error(kind: StoreErrorKind, message: impl Into<String>) -> anyhow::Error {
     StoreError::new(kind, message).into()
