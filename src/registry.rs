@@ -888,8 +888,11 @@ where
     K: Eq + Hash,
     F: FnMut(&T) -> K,
 {
-    let mut first: HashMap<K, usize, KeyHash> =
-        HashMap::with_capacity_and_hasher(items.len(), KeyHash);
+    // FxHash: registry keys are short strings from the user's own file, so the hash-flooding
+    // defence of std's SipHash buys nothing here, while it cost a tenth of validating a
+    // 10,000-entry list.
+    let mut first: HashMap<K, usize, rustc_hash::FxBuildHasher> =
+        HashMap::with_capacity_and_hasher(items.len(), rustc_hash::FxBuildHasher);
     let mut dups = Vec::new();
     for (i, item) in items.iter().enumerate() {
         match first.entry(key_fn(item)) {
@@ -900,56 +903,6 @@ where
         }
     }
     dups
-}
-
-/// The hasher of [`find_duplicates`]' table: FxHash's multiply-rotate over 8-byte words.
-/// Registry keys are short strings from the user's own file, so the hash-flooding defence of
-/// std's SipHash buys nothing here, while it cost a tenth of validating a 10,000-entry list.
-#[derive(Debug, Clone, Copy, Default)]
-struct KeyHash;
-
-impl std::hash::BuildHasher for KeyHash {
-    type Hasher = FxHasher;
-    fn build_hasher(&self) -> FxHasher {
-        FxHasher(0)
-    }
-}
-
-/// See [`KeyHash`].
-#[derive(Debug, Clone, Copy)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
