@@ -65,13 +65,7 @@ pub(super) fn apply(
         }
     }
     let text = as_text(kind, bytes.as_deref());
-    let mut request = Request::for_file(
-        settings,
-        &settings.target,
-        kind,
-        text.as_deref(),
-        text.as_deref(),
-    );
+    let mut request = Request::for_file(settings, kind, text.as_deref(), text.as_deref());
     request.change.reread = kind == FileKind::DaemonJson;
     let step = applying::prepare(settings, env, detected, request, msgs)?;
     match &step {

@@ -27,19 +27,18 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    /// The request for one file going from `old` to `new` (`None`: no file).
+    /// The request for the target file going from `old` to `new` (`None`: no file).
     /// With nothing to apply (`--no-apply`, `--dry-run`, `--root`) what the change means for
     /// the engine is not worked out: [`prepare`] skips before it would read it.
     pub fn for_file(
         settings: &Settings,
-        target: &Path,
         kind: FileKind,
         old: Option<&str>,
         new: Option<&str>,
     ) -> Request {
         let applies = settings.apply.enabled;
         Request {
-            target: target.to_path_buf(),
+            target: settings.target.clone(),
             kind,
             change: if applies {
                 apply::file_change(kind, old, new)

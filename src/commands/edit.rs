@@ -128,13 +128,7 @@ pub(super) fn change_list(
     }
     // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
     let after = new_text.as_deref().or(current.text.as_deref());
-    let request = Request::for_file(
-        settings,
-        &settings.target,
-        kind,
-        current.text.as_deref(),
-        after,
-    );
+    let request = Request::for_file(settings, kind, current.text.as_deref(), after);
     let step = applying::prepare(settings, env, detected, request, msgs)?;
     applying::confirm(settings, &step, msgs)?;
     let mut written = false;

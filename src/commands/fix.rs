@@ -117,7 +117,6 @@ pub(super) fn fix(
     // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
     let request = Request::for_file(
         settings,
-        &settings.target,
         FileKind::DaemonJson,
         Some(&old_text),
         Some(&repaired.text),

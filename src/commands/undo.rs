@@ -40,7 +40,6 @@ pub(super) fn undo(
     let kind = FileKind::detect(&settings.target, plan.restored().or(plan.current()));
     let request = Request::for_file(
         settings,
-        &settings.target,
         kind,
         as_text(kind, plan.current()).as_deref(),
         as_text(kind, plan.restored()).as_deref(),
