@@ -33,7 +33,7 @@ pub struct Probes {
     /// Symbolic links to resolve (one step).
     pub links: Vec<PathBuf>,
     /// Package databases (dpkg's status file, Alpine's installed database): read like `files`,
-    /// but only their stanzas about engine packages are kept (see `engine_stanzas`).
+    /// but only their stanzas about engine packages are kept (see `StanzaFilter`).
     pub package_dbs: Vec<PathBuf>,
 }
 
@@ -215,18 +215,21 @@ fn read_into_with(
     }
 }
 
-fn read_text(path: &Path) -> Option<String> {
+/// `path` opened for reading at most [`MAX_FILE`] bytes, with its length; `None` for anything
+/// but a regular file of at most that size.
+fn open_bounded(path: &Path) -> Option<(std::io::Take<fs::File>, u64)> {
     let meta = fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE {
         return None;
     }
+    Some((fs::File::open(path).ok()?.take(MAX_FILE), meta.len()))
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    let (mut file, len) = open_bounded(path)?;
     // Sized once from the file's length (plus the byte that shows the end), not grown.
-    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
-    fs::File::open(path)
-        .ok()?
-        .take(MAX_FILE)
-        .read_to_end(&mut buf)
-        .ok()?;
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    file.read_to_end(&mut buf).ok()?;
     // Valid UTF-8 (nearly always) is taken as it is, without a second copy.
     Some(
         String::from_utf8(buf)
@@ -237,11 +240,7 @@ fn read_text(path: &Path) -> Option<String> {
 /// A package database, as [`read_text`] would read it, but only its stanzas about engine
 /// packages, read in 64 KB chunks (see [`StanzaFilter`]).
 fn read_package_db(path: &Path) -> Option<String> {
-    let meta = fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_FILE {
-        return None;
-    }
-    let mut file = fs::File::open(path).ok()?.take(MAX_FILE);
+    let (mut file, _) = open_bounded(path)?;
     let mut filter = StanzaFilter::new(64 << 10);
     loop {
         match file.read(filter.spare()) {
