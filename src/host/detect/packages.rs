@@ -33,7 +33,8 @@ fn stanzas_into(out: &mut String, bytes: &[u8]) {
         let dpkg = line
             .strip_prefix(b"Package")
             .and_then(|r| r.strip_prefix(b":"))
-            .is_some_and(|v| DPKG_PKGS.iter().any(|p| v.trim_ascii() == p.as_bytes()));
+            // Trimmed as `dpkg_version` trims it (any Unicode space), so the same stanzas count.
+            .is_some_and(|v| DPKG_PKGS.contains(&String::from_utf8_lossy(v).trim()));
         dpkg || line
             .strip_prefix(b"P:")
             .is_some_and(|v| APK_PKGS.iter().any(|p| v == p.as_bytes()))
@@ -145,7 +146,6 @@ impl StanzaFilter {
 
 /// Engine packages in dpkg's status file: (package, version text, engine version).
 pub(super) fn dpkg_version(status: &str) -> Option<(String, String, EngineVersion)> {
-    const PKGS: [&str; 4] = DPKG_PKGS;
     for stanza in status.split("\n\n") {
         let field = |name: &str| {
             stanza
@@ -158,7 +158,7 @@ pub(super) fn dpkg_version(status: &str) -> Option<(String, String, EngineVersio
         };
         let installed = field("Status")
             .is_none_or(|s| s.ends_with("installed") && !s.contains("not-installed"));
-        if !PKGS.contains(&pkg) || !installed {
+        if !DPKG_PKGS.contains(&pkg) || !installed {
             continue;
         }
         let no_epoch = version.split_once(':').map_or(version, |(_, v)| v);
