@@ -18,16 +18,6 @@ use nix::fcntl::{Flock, FlockArg};
 use serde_json::Value;
 use support::{Dockerd, DockerdOpts, Netns, Registry, Timer};
 
-const TOOLS: &[&str] = &[
-    "dockerd",
-    "docker",
-    "docker-registry",
-    "ip",
-    "nsenter",
-    "tar",
-    "umount",
-];
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -76,12 +66,6 @@ fn with<'a>(base: &'a [String], more: &[&'a str]) -> Vec<&'a str> {
 
 fn insecure_in(rc: &Value, addr: &str) -> bool {
     rc["IndexConfigs"][addr]["Secure"] == Value::Bool(false)
-}
-
-fn dockerd_26_path() -> String {
-    support::dockerd_26()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "/opt/dockcfg-engines/26.1/usr/sbin/dockerd".to_string())
 }
 
 /// Issue 4's story: a registry in a namespace, a private dockerd; push refused over HTTP;
@@ -231,39 +215,27 @@ fn insecure_story(binary: PathBuf, label: &str) {
 
 #[test]
 fn insecure_registry_add_and_remove_dockerd_20_10() {
-    support::require!(
-        "dockerd",
-        "docker",
-        "docker-registry",
-        "ip",
-        "nsenter",
-        "tar",
-        "umount"
-    );
+    if !support::skip_unless_root_and(support::E2E_TOOLS) {
+        return;
+    }
     insecure_story(support::system_dockerd(), "apply-insecure/20.10");
 }
 
 #[test]
 fn insecure_registry_add_and_remove_dockerd_26_1() {
-    let path = dockerd_26_path();
-    let mut tools = TOOLS.to_vec();
-    tools.push(&path);
-    if !support::skip_unless_root_and(&tools) {
+    let Some(path) = support::require_e2e_with_dockerd_26() else {
         return;
-    }
-    insecure_story(PathBuf::from(&path), "apply-insecure/26.1");
+    };
+    insecure_story(path, "apply-insecure/26.1");
 }
 
 /// A dockerd with no route out pulls a Docker Hub name through an `http://` mirror once
 /// `dockcfg mirror add` has reloaded it.
 #[test]
 fn mirror_add_pulls_without_route_out_dockerd_26_1() {
-    let path = dockerd_26_path();
-    let mut tools = TOOLS.to_vec();
-    tools.push(&path);
-    if !support::skip_unless_root_and(&tools) {
+    let Some(path) = support::require_e2e_with_dockerd_26() else {
         return;
-    }
+    };
     let mut t = Timer::start("apply-mirror/26.1");
     let state = tempfile::tempdir().expect("state dir");
     let ns = Netns::create().expect("netns");

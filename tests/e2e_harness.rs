@@ -15,15 +15,6 @@ use std::time::Duration;
 use serde_json::Value;
 use support::{Dockerd, DockerdOpts, Netns, Registry, Timer};
 
-const TOOLS: &[&str] = &[
-    "dockerd",
-    "docker",
-    "docker-registry",
-    "ip",
-    "nsenter",
-    "tar",
-    "umount",
-];
 const RELOAD_WAIT: Duration = Duration::from_secs(10);
 
 /// What a scenario leaves behind if cleanup failed: names and paths to look for after the handles drop.
@@ -124,12 +115,6 @@ impl Traces {
 }
 
 /// Where dockerd 26.1 is (or should be: a missing path makes the test skip, or fail under CI).
-fn dockerd_26_path() -> String {
-    support::dockerd_26()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "/opt/dockcfg-engines/26.1/usr/sbin/dockerd".to_string())
-}
-
 fn run(program: &str, args: &[&str]) -> String {
     let out = Command::new(program)
         .args(args)
@@ -242,27 +227,18 @@ fn insecure_registry_story(binary: PathBuf, label: &str) {
 
 #[test]
 fn insecure_registry_reload_dockerd_20_10() {
-    support::require!(
-        "dockerd",
-        "docker",
-        "docker-registry",
-        "ip",
-        "nsenter",
-        "tar",
-        "umount"
-    );
+    if !support::skip_unless_root_and(support::E2E_TOOLS) {
+        return;
+    }
     insecure_registry_story(support::system_dockerd(), "insecure/20.10");
 }
 
 #[test]
 fn insecure_registry_reload_dockerd_26_1() {
-    let path = dockerd_26_path();
-    let mut tools = TOOLS.to_vec();
-    tools.push(&path);
-    if !support::skip_unless_root_and(&tools) {
+    let Some(path) = support::require_e2e_with_dockerd_26() else {
         return;
-    }
-    insecure_registry_story(PathBuf::from(&path), "insecure/26.1");
+    };
+    insecure_registry_story(path, "insecure/26.1");
 }
 
 /// Scenario 3: a dockerd with no route out (in a namespace whose only peer is the host side of its veth)
@@ -270,7 +246,7 @@ fn insecure_registry_reload_dockerd_26_1() {
 /// to its config and it reloads.
 #[test]
 fn mirror_pull_without_route_out_dockerd_20_10() {
-    if !support::skip_unless_root_and(TOOLS) {
+    if !support::skip_unless_root_and(support::E2E_TOOLS) {
         return;
     }
     mirror_story(support::system_dockerd(), "mirror/20.10");
@@ -278,13 +254,10 @@ fn mirror_pull_without_route_out_dockerd_20_10() {
 
 #[test]
 fn mirror_pull_without_route_out_dockerd_26_1() {
-    let path = dockerd_26_path();
-    let mut tools = TOOLS.to_vec();
-    tools.push(&path);
-    if !support::skip_unless_root_and(&tools) {
+    let Some(path) = support::require_e2e_with_dockerd_26() else {
         return;
-    }
-    mirror_story(PathBuf::from(&path), "mirror/26.1");
+    };
+    mirror_story(path, "mirror/26.1");
 }
 
 fn mirror_story(binary: PathBuf, label: &str) {
@@ -381,11 +354,10 @@ fn mirror_story(binary: PathBuf, label: &str) {
 /// dockerd 26.1's `--validate` needs no running daemon: the validation helper can use it as an oracle.
 #[test]
 fn validate_with_dockerd_26() {
-    let path = dockerd_26_path();
-    if !support::skip_unless_root_and(&[&path]) {
+    let bin = support::dockerd_26_path();
+    if !support::skip_unless_root_and(&[&bin.display().to_string()]) {
         return;
     }
-    let bin = PathBuf::from(&path);
     let (ok, out) =
         support::validate_config(&bin, r#"{"insecure-registries": ["198.18.0.2:5000"]}"#)
             .expect("run --validate");
@@ -402,7 +374,7 @@ fn validate_with_dockerd_26() {
 /// Scenario 4: handles clean up when the test panics half way (a container running, a namespace, a registry).
 #[test]
 fn cleanup_on_panic() {
-    if !support::skip_unless_root_and(TOOLS) {
+    if !support::skip_unless_root_and(support::E2E_TOOLS) {
         return;
     }
     let mut t = Timer::start("panic-cleanup");
@@ -460,7 +432,7 @@ fn holder_killed_without_unwinding() {
 #[test]
 fn cleanup_after_sigkill() {
     use std::io::BufRead;
-    if !support::skip_unless_root_and(TOOLS) {
+    if !support::skip_unless_root_and(support::E2E_TOOLS) {
         return;
     }
     let mut t = Timer::start("sigkill-cleanup");

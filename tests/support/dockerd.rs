@@ -27,10 +27,16 @@ pub fn system_dockerd() -> PathBuf {
 
 /// Debian 13's dockerd 26.1 as unpacked by .ci/install-engines (`DOCKCFG_DOCKERD_26` overrides), if present.
 pub fn dockerd_26() -> Option<PathBuf> {
-    let path = std::env::var_os("DOCKCFG_DOCKERD_26")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/dockcfg-engines/26.1/usr/sbin/dockerd"));
+    let path = dockerd_26_path();
     path.is_file().then_some(path)
+}
+
+/// Where dockerd 26.1 is looked for (`DOCKCFG_DOCKERD_26`, else where .ci/install-engines
+/// unpacks it), whether or not it is there: a skipped test names it.
+pub fn dockerd_26_path() -> PathBuf {
+    std::env::var_os("DOCKCFG_DOCKERD_26")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/dockcfg-engines/26.1/usr/sbin/dockerd"))
 }
 
 /// Runs `BINARY --validate --config-file FILE` (dockerd 23.0+) on `config` written to a temp file.

@@ -27,10 +27,12 @@ pub mod prereq;
 pub mod process;
 pub mod registry;
 
-pub use dockerd::{Dockerd, DockerdOpts, dockerd_26, system_dockerd, validate_config};
+pub use dockerd::{
+    Dockerd, DockerdOpts, dockerd_26, dockerd_26_path, system_dockerd, validate_config,
+};
 pub use image::{seed_registry, tiny_image};
 pub use netns::Netns;
-pub use prereq::{in_ci, skip_unless_root_and};
+pub use prereq::{E2E_TOOLS, in_ci, require_e2e_with_dockerd_26, skip_unless_root_and};
 pub use process::{ProcessId, Timer, wait_until};
 pub use registry::Registry;
 

@@ -80,3 +80,25 @@ fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
+
+/// What the end-to-end tests run besides dockcfg: the engine and its CLI, the registry, and the
+/// tools for network namespaces and the test image.
+pub const E2E_TOOLS: &[&str] = &[
+    "dockerd",
+    "docker",
+    "docker-registry",
+    "ip",
+    "nsenter",
+    "tar",
+    "umount",
+];
+
+/// dockerd 26.1's path when it and [`E2E_TOOLS`] are there and the test runs as root; else
+/// `None`, having said why as [`skip_unless_root_and`] does (a failure under CI).
+pub fn require_e2e_with_dockerd_26() -> Option<std::path::PathBuf> {
+    let path = super::dockerd::dockerd_26_path();
+    let shown = path.display().to_string();
+    let mut tools = E2E_TOOLS.to_vec();
+    tools.push(&shown);
+    skip_unless_root_and(&tools).then_some(path)
+}
