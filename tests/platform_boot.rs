@@ -164,30 +164,7 @@ fn systemd_reload_keeps_main_pid_and_containers() {
     assert!(dockcfg.starts_with("dockcfg "), "{dockcfg}");
     t.lap("checks: active, seed, ExecReload, docker info, dockcfg --version");
 
-    c.exec_ok(&["sh", "-c", "tar -C /opt/tiny -c . | docker import - tiny:1"])
-        .unwrap();
-    let id = c
-        .exec_ok(&[
-            "docker",
-            "run",
-            "-d",
-            "--network",
-            "none",
-            "tiny:1",
-            "/bin/busybox",
-            "sleep",
-            "600",
-        ])
-        .unwrap();
-    let started = c
-        .exec_ok(&[
-            "docker",
-            "inspect",
-            "-f",
-            "{{.State.Pid}} {{.State.StartedAt}}",
-            &id,
-        ])
-        .unwrap();
+    let (id, started) = support::platform::start_sleeper(&c);
     t.lap("docker import + run");
 
     let main_pid = c.docker_pid().unwrap();
@@ -204,15 +181,7 @@ fn systemd_reload_keeps_main_pid_and_containers() {
         main_pid,
         "reload must keep MainPID"
     );
-    let after = c
-        .exec_ok(&[
-            "docker",
-            "inspect",
-            "-f",
-            "{{.State.Pid}} {{.State.StartedAt}}",
-            &id,
-        ])
-        .unwrap();
+    let after = support::platform::container_state(&c, &id);
     assert_eq!(after, started, "the container must survive the reload");
     assert!(
         c.journal("docker").contains(
