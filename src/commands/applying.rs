@@ -14,6 +14,7 @@ use crate::engine::{self, Engine as _, HttpEngine};
 use crate::host::{CommandSpec, Detected};
 use crate::output::Messages;
 use crate::settings::{Env, RegistryKey, Settings};
+use crate::store::{ConfigFile, Lock, WriteReport};
 
 /// What is applied: the file written, and what its change means for the engine.
 #[derive(Debug, Clone)]
@@ -292,6 +293,26 @@ pub(crate) fn confirm(settings: &Settings, step: &Step, msgs: &Messages) -> Resu
     } else {
         bail!("not restarted; nothing was written")
     }
+}
+
+/// [`run`] after one file's write: a failed apply puts the file back as it was before that write
+/// (`lock` and `report` are `None` when nothing was written).
+pub(crate) fn run_for_file(
+    settings: &Settings,
+    step: &Step,
+    file: &ConfigFile,
+    lock: Option<&Lock>,
+    report: Option<&WriteReport>,
+    msgs: &Messages,
+) -> Outcome {
+    let written = report.is_some_and(|r| r.changed);
+    let mut rollback = || -> Result<String> {
+        if let (Some(lock), Some(report)) = (lock, report) {
+            file.rollback(lock, report)?;
+        }
+        Ok(format!("put {} back as it was", file.label()))
+    };
+    run(settings, step, written, &mut rollback, msgs)
 }
 
 /// Carry out the prepared apply after the write. `written`: dockcfg changed the file (so a

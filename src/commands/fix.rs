@@ -163,13 +163,8 @@ pub(super) fn fix(
             msgs.info(&format!("dry run: {path} was not changed"));
         }
     }
-    let mut rollback = || -> Result<String> {
-        if let (Some(lock), Some(report)) = (&lock, &report) {
-            file.rollback(lock, report)?;
-        }
-        Ok(format!("put {path} back as it was"))
-    };
-    let outcome = applying::run(settings, &step, written, &mut rollback, msgs);
+    let outcome =
+        applying::run_for_file(settings, &step, &file, lock.as_ref(), report.as_ref(), msgs);
     if settings.json {
         print_json(&json!({
             "file": path,
