@@ -11,7 +11,7 @@ use super::applying::{self, Request};
 use super::validate::{diagnostics_json, engine_note, flags_for, judge};
 use super::{config_file, engine_version, print_diff, print_json};
 use crate::daemon_json::repair::repair;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, render_all};
 use crate::edit::FileKind;
 use crate::exit::{Exit, FileError};
 use crate::host::Detected;
@@ -53,7 +53,12 @@ pub(super) fn fix(
     let opts = engine_version::options(settings, &choice);
     let flags = flags_for(settings, detected, FileKind::DaemonJson);
     let after = judge(&new_bytes, FileKind::DaemonJson, &opts, &flags);
-    let errors: Vec<&Diagnostic> = after.diagnostics.iter().filter(|d| d.is_error()).collect();
+    let (errors, others): (Vec<Diagnostic>, Vec<Diagnostic>) = after
+        .diagnostics
+        .iter()
+        .cloned()
+        .partition(Diagnostic::is_error);
+    let repaired_label = format!("{path} (repaired)");
     let diff = if changed {
         output::unified_diff(&path, Some(&old_text), Some(&repaired.text))
     } else {
@@ -76,19 +81,14 @@ pub(super) fn fix(
             if !choice.given {
                 msgs.note(&engine_note(&choice));
             }
-            for d in &repaired.changes {
-                eprint!("{}", d.render(&path, &old_text, settings.color_stderr));
-            }
-            for d in &errors {
-                eprint!(
-                    "{}",
-                    d.render(
-                        &format!("{path} (repaired)"),
-                        &after.text,
-                        settings.color_stderr
-                    )
-                );
-            }
+            eprint!(
+                "{}",
+                render_all(&repaired.changes, &path, &old_text, settings.color_stderr)
+            );
+            eprint!(
+                "{}",
+                render_all(&errors, &repaired_label, &after.text, settings.color_stderr)
+            );
         }
         return Err(FileError(format!(
             "{path}: {} problem{} cannot be repaired automatically (shown above); nothing was \
@@ -123,19 +123,14 @@ pub(super) fn fix(
     );
     let step = applying::prepare(settings, env, detected, request, msgs)?;
     if !settings.json {
-        for d in &repaired.changes {
-            eprint!("{}", d.render(&path, &old_text, settings.color_stderr));
-        }
-        for d in after.diagnostics.iter().filter(|d| !d.is_error()) {
-            eprint!(
-                "{}",
-                d.render(
-                    &format!("{path} (repaired)"),
-                    &after.text,
-                    settings.color_stderr
-                )
-            );
-        }
+        eprint!(
+            "{}",
+            render_all(&repaired.changes, &path, &old_text, settings.color_stderr)
+        );
+        eprint!(
+            "{}",
+            render_all(&others, &repaired_label, &after.text, settings.color_stderr)
+        );
         print_diff(settings, &diff)?;
     }
     if !settings.dry_run && settings.may_ask && !ask(&format!("Write the repaired {path}?")) {
