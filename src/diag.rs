@@ -51,18 +51,28 @@ impl Pos {
 
 /// Where each line of a text starts: places and shows many diagnostics in one text without
 /// rescanning the text from its start for each ([`Pos::at`] and [`Diagnostic::render`] do that,
-/// which made 10,000 findings in a long list take seconds). Built in one pass.
+/// which made 10,000 findings in a long list take seconds). Built in one pass, when the first
+/// position is asked for: a file with nothing to report never pays for it.
 #[derive(Debug, Clone)]
 pub struct Lines<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Lines { text, starts }
+        Lines {
+            text,
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1));
+            starts
+        })
     }
 
     /// The same as [`Pos::at`]`(text, offset)`.
@@ -72,11 +82,9 @@ impl<'a> Lines<'a> {
         while !text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let index = self
-            .starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1);
-        let start = self.starts.get(index).copied().unwrap_or(0);
+        let starts = self.starts();
+        let index = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = starts.get(index).copied().unwrap_or(0);
         Pos {
             offset,
             line: index + 1,
@@ -86,11 +94,11 @@ impl<'a> Lines<'a> {
 
     /// Line `n` (1-based) as `text.split('\n')` gives it; `""` for 0 or past the end.
     pub fn line(&self, n: usize) -> &'a str {
-        let Some(&start) = n.checked_sub(1).and_then(|i| self.starts.get(i)) else {
+        let starts = self.starts();
+        let Some(&start) = n.checked_sub(1).and_then(|i| starts.get(i)) else {
             return "";
         };
-        let end = self
-            .starts
+        let end = starts
             .get(n)
             .map_or(self.text.len(), |next| next.saturating_sub(1));
         self.text.get(start..end).unwrap_or("")

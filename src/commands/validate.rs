@@ -86,7 +86,10 @@ pub(super) fn run(
     };
     let kind = FileKind::detect(&settings.target, Some(&bytes));
     let flags = flags_for(settings, detected, kind);
-    let report = judge(&bytes, kind, &opts, &flags);
+    let report = match kind {
+        FileKind::DaemonJson => validate::validate_owned(bytes, &opts, &flags),
+        FileKind::OptsFile => validate::validate_opts_file(&bytes, &opts),
+    };
     let valid = !report.has_errors();
     if settings.json {
         print_json(&json!({

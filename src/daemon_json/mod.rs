@@ -77,10 +77,18 @@ impl Drop for Value {
     }
 }
 
+/// Moves the children that have children of their own to `into`; the rest (strings, numbers:
+/// nearly every value of a long list) are dropped here, without being moved first.
 fn take_children(kind: &mut Kind, into: &mut Vec<Value>) {
+    let nested = |v: &Value| matches!(v.kind, Kind::Array(_) | Kind::Object(_));
     match kind {
-        Kind::Array(items) => into.append(items),
-        Kind::Object(members) => into.extend(std::mem::take(members).into_iter().map(|m| m.value)),
+        Kind::Array(items) => into.extend(std::mem::take(items).into_iter().filter(nested)),
+        Kind::Object(members) => into.extend(
+            std::mem::take(members)
+                .into_iter()
+                .map(|m| m.value)
+                .filter(nested),
+        ),
         _ => {}
     }
 }
@@ -187,6 +195,30 @@ pub fn string_list(text: &str, member: &Member) -> Result<Vec<String>, Diagnosti
 }
 
 impl Value {
+    /// Calls `f` on this value and on every value inside it, without recursion. Only containers
+    /// wait on the walk's stack, so a list of 10,000 strings is walked in place.
+    pub fn walk<'a>(&'a self, mut f: impl FnMut(&'a Value)) {
+        fn nested(v: &Value) -> bool {
+            matches!(v.kind, Kind::Array(_) | Kind::Object(_))
+        }
+        let mut stack = vec![self];
+        while let Some(v) = stack.pop() {
+            f(v);
+            let children: Box<dyn Iterator<Item = &'a Value>> = match &v.kind {
+                Kind::Array(items) => Box::new(items.iter()),
+                Kind::Object(members) => Box::new(members.iter().map(|m| &m.value)),
+                _ => continue,
+            };
+            for child in children {
+                if nested(child) {
+                    stack.push(child);
+                } else {
+                    f(child);
+                }
+            }
+        }
+    }
+
     /// The value as a `serde_json::Value`, for code that checks plain values. Numbers become
     /// what `serde_json::from_str` makes of them (crate built without `arbitrary_precision`):
     /// integers within i64/u64 exactly, others as f64; a number beyond f64's range (`1e400`,

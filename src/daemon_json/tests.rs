@@ -651,3 +651,29 @@ fn random_damage_never_panics_and_edits_stay_valid() {
         }
     }
 }
+
+#[test]
+fn walk_visits_every_value_once() {
+    let text = r#"{"a": [1, [2, {"b": "x", "c": [null, true]}]], "d": {}, "e": "y"}"#;
+    let doc = parse(text).expect("parses");
+    let mut seen = Vec::new();
+    doc.root
+        .walk(|v| seen.push(text.get(v.span.clone()).unwrap_or("?")));
+    seen.sort_unstable();
+    let mut want = vec![
+        text,
+        r#"[1, [2, {"b": "x", "c": [null, true]}]]"#,
+        "1",
+        r#"[2, {"b": "x", "c": [null, true]}]"#,
+        "2",
+        r#"{"b": "x", "c": [null, true]}"#,
+        r#""x""#,
+        "[null, true]",
+        "null",
+        "true",
+        "{}",
+        r#""y""#,
+    ];
+    want.sort_unstable();
+    assert_eq!(seen, want);
+}

@@ -115,7 +115,15 @@ impl Report {
 /// Judge a daemon.json's bytes as dockerd `opts.engine` on `opts.platform` would, with the
 /// daemon flags in `flags` (only the sources the engine really reads: see [`conflicts`]).
 pub fn validate(bytes: &[u8], opts: &Options, flags: &[FlagSource]) -> Report {
-    let parsed = syntax::read(bytes, opts.engine);
+    judge(syntax::read(bytes, opts.engine), opts, flags)
+}
+
+/// [`validate`] for bytes the caller no longer needs: the report's text is made of them.
+pub fn validate_owned(bytes: Vec<u8>, opts: &Options, flags: &[FlagSource]) -> Report {
+    judge(syntax::read_owned(bytes, opts.engine), opts, flags)
+}
+
+fn judge(parsed: syntax::Parsed, opts: &Options, flags: &[FlagSource]) -> Report {
     let mut diags = parsed.diagnostics;
     if let Some(doc) = &parsed.doc {
         rules::check(doc, &parsed.text, opts, &mut diags);
@@ -237,6 +245,28 @@ mod tests {
             &opts("26.1"),
         );
         assert!(!r.has_errors());
+    }
+
+    #[test]
+    fn owned_bytes_are_judged_as_borrowed_ones() {
+        let inputs: &[&[u8]] = &[
+            b"{\"insecure-registries\": [\"a:5000\", \"a:5000\", \"http://b\"]}",
+            b"\xEF\xBB\xBF{\"debug\": true}",
+            b"\xFF\xFE{\x00}\x00",
+            b"{\"labels\": [\"\xFF\"]}",
+            b"{\"debug\": true} trailing",
+            b"",
+        ];
+        for i in inputs {
+            for e in ["20.10", "26.1"] {
+                assert_eq!(
+                    validate_owned(i.to_vec(), &opts(e), &[]),
+                    validate(i, &opts(e), &[]),
+                    "{}",
+                    String::from_utf8_lossy(i)
+                );
+            }
+        }
     }
 
     #[test]

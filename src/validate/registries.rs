@@ -3,6 +3,8 @@
 //! chosen version refuses (errors), what it accepts but cannot use as meant (warnings), and
 //! plain-HTTP mirrors (notes).
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashSet;
 
 use crate::daemon_json::{Document, Kind};
@@ -133,13 +135,13 @@ fn quoted(s: &str) -> String {
 }
 
 /// What is wrong with one `registry-mirrors` entry for dockerd `e`; `ours` is its parse
-/// ([`registry::parse_mirror`]) and `insecure` holds the keys of the file's insecure registries
-/// (for the plain-HTTP note).
+/// ([`registry::parse_mirror`]) and `insecure` tells whether a host is one of the file's insecure
+/// registries (for the plain-HTTP note).
 fn mirror_entry(
     entry: &str,
     ours: &Result<registry::Mirror, registry::AddrError>,
     e: EngineVersion,
-    insecure: &HashSet<&str>,
+    insecure: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
     if let Some(msg) = registry::dockerd_mirror_error(entry, e) {
         let when = refused_by(
@@ -187,7 +189,7 @@ fn mirror_entry(
                 .next()
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if plain_http && !insecure.contains(host.as_str()) {
+            if plain_http && !insecure(host.as_str()) {
                 vec![Finding {
                     severity: Severity::Note,
                     code: "http-mirror",
@@ -217,13 +219,12 @@ fn without_path(url: &str) -> String {
 /// Later entries equal to an earlier one after normalisation (`keys`, one per entry): a
 /// warning at each.
 fn duplicate_findings(
-    entries: &[(String, usize)],
-    keys: &[String],
+    entries: &[(&str, usize)],
+    keys: &[Cow<str>],
     what: &str,
     lines: &Lines,
 ) -> Vec<Diagnostic> {
-    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    registry::find_duplicates(&keys, |k| *k)
+    registry::find_duplicates(keys, |k| k.as_ref())
         .into_iter()
         .filter_map(|(i, first)| {
             let (_, at) = entries.get(i)?;
@@ -244,39 +245,44 @@ fn duplicate_findings(
 }
 
 /// The key entry `s` is compared under, from its parse: equal registries, equal keys.
-fn insecure_key(s: &str, parsed: &Result<registry::Insecure, registry::AddrError>) -> String {
+fn insecure_key<'s>(
+    s: &'s str,
+    parsed: &Result<registry::Insecure, registry::AddrError>,
+) -> Cow<'s, str> {
     match parsed {
-        Ok(i) => i.key(),
-        Err(_) => s.trim().to_string(),
+        Ok(i) => Cow::Owned(i.key()),
+        Err(_) => Cow::Borrowed(s.trim()),
     }
 }
 
 /// The key mirror `s` is compared under, from its parse.
-fn mirror_key(s: &str, parsed: &Result<registry::Mirror, registry::AddrError>) -> String {
+fn mirror_key<'s>(
+    s: &'s str,
+    parsed: &Result<registry::Mirror, registry::AddrError>,
+) -> Cow<'s, str> {
     match parsed {
-        Ok(m) => m.key(),
-        Err(_) => s.trim().to_string(),
+        Ok(m) => Cow::Owned(m.key()),
+        Err(_) => Cow::Borrowed(s.trim()),
     }
 }
 
 /// The string items of the last occurrence of `key`, when the key applies and is a list.
-fn items(doc: &Document, key: &str, opts: &Options) -> Vec<(String, usize)> {
+fn items<'d>(doc: &'d Document, key: &str, opts: &Options) -> Vec<(&'d str, usize)> {
     if keys::lookup_for(key, opts.engine, opts.platform).is_none() {
         return Vec::new();
     }
-    match doc.get(key).map(|m| &m.value.kind) {
-        Some(Kind::Array(items)) => items
-            .iter()
-            .filter_map(|i| match &i.kind {
-                Kind::String(s) => Some((s.clone(), i.span.start)),
-                // Go decodes `null` into a []string element as "", which dockerd then judges
-                // (`insecure registry  is not valid: invalid host ""`).
-                Kind::Null => Some((String::new(), i.span.start)),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+    let Some(Kind::Array(items)) = doc.get(key).map(|m| &m.value.kind) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(items.len());
+    out.extend(items.iter().filter_map(|i| match &i.kind {
+        Kind::String(s) => Some((s.as_str(), i.span.start)),
+        // Go decodes `null` into a []string element as "", which dockerd then judges
+        // (`insecure registry  is not valid: invalid host ""`).
+        Kind::Null => Some(("", i.span.start)),
+        _ => None,
+    }));
+    out
 }
 
 /// The registry rules for a parsed daemon.json.
@@ -287,8 +293,8 @@ pub(super) fn check(doc: &Document, text: &str, opts: &Options, out: &mut Vec<Di
 }
 
 fn check_lists(
-    insecure: &[(String, usize)],
-    mirrors: &[(String, usize)],
+    insecure: &[(&str, usize)],
+    mirrors: &[(&str, usize)],
     text: &str,
     e: EngineVersion,
     out: &mut Vec<Diagnostic>,
@@ -297,18 +303,18 @@ fn check_lists(
     let lines = Lines::new(text);
     // Each entry is parsed once: its findings, its key for duplicates and for the mirrors'
     // plain-HTTP note all come from that parse.
-    let mut insecure_hosts: Vec<String> = Vec::with_capacity(insecure.len());
-    for (s, at) in insecure {
+    let mut insecure_hosts: Vec<Cow<str>> = Vec::with_capacity(insecure.len());
+    for &(s, at) in insecure {
         // The usual entry has nothing to report and is its own key.
         if registry::is_plain_insecure(s) {
-            insecure_hosts.push(s.clone());
+            insecure_hosts.push(Cow::Borrowed(s));
             continue;
         }
         let parsed = registry::parse_insecure(s);
         out.extend(
             insecure_entry(s, &parsed, e)
                 .into_iter()
-                .map(|f| f.place(&lines, *at)),
+                .map(|f| f.place(&lines, at)),
         );
         insecure_hosts.push(insecure_key(s, &parsed));
     }
@@ -318,14 +324,20 @@ fn check_lists(
         "insecure registry",
         &lines,
     ));
-    let insecure_set: HashSet<&str> = insecure_hosts.iter().map(String::as_str).collect();
-    let mut mirror_keys: Vec<String> = Vec::with_capacity(mirrors.len());
-    for (s, at) in mirrors {
+    // Only a plain-HTTP mirror looks its host up: the set is made for the first one.
+    let insecure_set: OnceCell<HashSet<&str>> = OnceCell::new();
+    let is_insecure = |host: &str| {
+        insecure_set
+            .get_or_init(|| insecure_hosts.iter().map(AsRef::as_ref).collect())
+            .contains(host)
+    };
+    let mut mirror_keys: Vec<Cow<str>> = Vec::with_capacity(mirrors.len());
+    for &(s, at) in mirrors {
         let parsed = registry::parse_mirror(s);
         out.extend(
-            mirror_entry(s, &parsed, e, &insecure_set)
+            mirror_entry(s, &parsed, e, &is_insecure)
                 .into_iter()
-                .map(|f| f.place(&lines, *at)),
+                .map(|f| f.place(&lines, at)),
         );
         mirror_keys.push(mirror_key(s, &parsed));
     }
@@ -364,7 +376,16 @@ pub fn check_opts_file(text: &str, file: &OptsFile, engine: EngineVersion) -> Ve
             mirrors.push((v, f.pos.offset));
         }
     }
-    check_lists(&insecure, &mirrors, text, engine, &mut out);
+    fn borrowed(list: &[(String, usize)]) -> Vec<(&str, usize)> {
+        list.iter().map(|(s, at)| (s.as_str(), *at)).collect()
+    }
+    check_lists(
+        &borrowed(&insecure),
+        &borrowed(&mirrors),
+        text,
+        engine,
+        &mut out,
+    );
     out
 }
 

@@ -51,16 +51,39 @@ fn last_of(members: &[Member]) -> HashMap<&str, usize> {
     last
 }
 
+/// The registry lists, whose entries only the registry rules read (see `super::registries`).
+const REGISTRY_LISTS: [&str; 2] = ["insecure-registries", "registry-mirrors"];
+
+/// The top-level settings as dockerd's map of the file has them (the last of duplicate keys
+/// wins), as serde values for the rules that read values. A registry list of nothing but strings
+/// is converted as an empty list: no rule here reads its entries, and the type rule finds an
+/// all-string list as right as an empty one. (Converting a 10,000-entry list took a third of
+/// validating the file, and as much memory again as its parse.)
+fn settings_map(members: &[Member]) -> Map<String, J> {
+    let mut map = Map::new();
+    for m in members {
+        let strings_only =
+            |items: &[Value]| items.iter().all(|i| matches!(i.kind, Kind::String(_)));
+        let value = match &m.value.kind {
+            Kind::Array(items)
+                if REGISTRY_LISTS.contains(&m.key.as_str()) && strings_only(items) =>
+            {
+                J::Array(Vec::new())
+            }
+            _ => m.value.to_serde(),
+        };
+        map.insert(m.key.clone(), value);
+    }
+    map
+}
+
 /// Every rule of this module; pushes its findings to `out`.
 pub(super) fn check(doc: &Document, text: &str, opts: &Options, out: &mut Vec<Diagnostic>) {
     let Ok(members) = doc.root_object() else {
         return;
     };
     let (e, p) = (opts.engine, opts.platform);
-    let map = match doc.root.to_serde() {
-        J::Object(m) => m,
-        _ => Map::new(),
-    };
+    let map = settings_map(members);
     duplicates(&doc.root, text, out);
     huge_numbers(&doc.root, text, out);
 
@@ -442,69 +465,59 @@ fn nearest(inner: &str, parent: &keys::KeyInfo) -> Option<&'static str> {
 
 /// Duplicate keys in every object: a warning at each later occurrence.
 fn duplicates(root: &Value, text: &str, out: &mut Vec<Diagnostic>) {
-    let mut stack = vec![root];
-    while let Some(v) = stack.pop() {
-        match &v.kind {
-            Kind::Object(members) => {
-                let mut first: HashMap<&str, &Member> = HashMap::new();
-                for m in members {
-                    stack.push(&m.value);
-                    match first.get(m.key.as_str()) {
-                        Some(f) => {
-                            let line = crate::diag::Pos::at(text, f.key_span.start).line;
-                            let both_objects = matches!(f.value.kind, Kind::Object(_))
-                                && matches!(m.value.kind, Kind::Object(_));
-                            let effect = if both_objects {
-                                "dockerd merges the two objects, this one winning for keys they share"
-                            } else {
-                                "dockerd uses this last value"
-                            };
-                            out.push(
-                                Diagnostic::warning(
-                                    "duplicate-key",
-                                    format!(
-                                        "{} is set more than once (first on line {line}): {effect}",
-                                        quoted(&m.key)
-                                    ),
-                                )
-                                .with_help("keep one of them")
-                                .at(text, m.key_span.start),
-                            );
-                        }
-                        None => {
-                            first.insert(m.key.as_str(), m);
-                        }
+    root.walk(|v| {
+        if let Kind::Object(members) = &v.kind {
+            let mut first: HashMap<&str, &Member> = HashMap::new();
+            for m in members {
+                match first.get(m.key.as_str()) {
+                    Some(f) => {
+                        let line = crate::diag::Pos::at(text, f.key_span.start).line;
+                        let both_objects = matches!(f.value.kind, Kind::Object(_))
+                            && matches!(m.value.kind, Kind::Object(_));
+                        let effect = if both_objects {
+                            "dockerd merges the two objects, this one winning for keys they share"
+                        } else {
+                            "dockerd uses this last value"
+                        };
+                        out.push(
+                            Diagnostic::warning(
+                                "duplicate-key",
+                                format!(
+                                    "{} is set more than once (first on line {line}): {effect}",
+                                    quoted(&m.key)
+                                ),
+                            )
+                            .with_help("keep one of them")
+                            .at(text, m.key_span.start),
+                        );
+                    }
+                    None => {
+                        first.insert(m.key.as_str(), m);
                     }
                 }
             }
-            Kind::Array(items) => stack.extend(items.iter()),
-            _ => {}
         }
-    }
+    });
 }
 
 /// Numbers beyond the range of a 64-bit float: Go's decoder refuses them wherever they are.
 fn huge_numbers(root: &Value, text: &str, out: &mut Vec<Diagnostic>) {
-    let mut stack = vec![root];
-    while let Some(v) = stack.pop() {
-        match &v.kind {
-            Kind::Object(members) => stack.extend(members.iter().map(|m| &m.value)),
-            Kind::Array(items) => stack.extend(items.iter()),
-            Kind::Number(raw) if serde_json::from_str::<serde_json::Number>(raw).is_err() => {
-                out.push(
-                    Diagnostic::error(
-                        "type",
-                        format!(
-                            "the number {raw} is too large for dockerd's JSON decoder: every dockerd refuses it"
-                        ),
-                    )
-                    .with_help("write a smaller number")
-                    .at(text, v.span.start),
-                );
-            }
-            _ => {}
+    root.walk(|v| {
+        if let Kind::Number(raw) = &v.kind
+            && serde_json::from_str::<serde_json::Number>(raw).is_err()
+        {
+            out.push(
+                Diagnostic::error(
+                    "type",
+                    format!(
+                        "the number {raw} is too large for dockerd's JSON decoder: every dockerd refuses it"
+                    ),
+                )
+                .with_help("write a smaller number")
+                .at(text, v.span.start),
+            );
         }
-    }
+    });
 }
 
 /// What a JSON type is called in a message, and the node of `v` that breaks `ty` (the value
