@@ -14,6 +14,8 @@ mod tests;
 
 use std::ops::Range;
 
+use compact_str::CompactString;
+
 use crate::diag::{Diagnostic, Pos};
 
 pub use decode::{Decoded, Encoding, decode, encode};
@@ -48,7 +50,8 @@ pub enum Kind {
     Object(Vec<Member>),
     Array(Vec<Value>),
     /// The decoded string (escapes resolved; invalid `\u` surrogates become U+FFFD, as in Go).
-    String(String),
+    /// Up to 24 bytes (every usual registry entry) are held inline, without an allocation.
+    String(CompactString),
     /// The number exactly as written in the file.
     Number(String),
     Bool(bool),
@@ -175,7 +178,7 @@ pub fn string_list(text: &str, member: &Member) -> Result<Vec<String>, Diagnosti
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match &item.kind {
-            Kind::String(s) => out.push(s.clone()),
+            Kind::String(s) => out.push(s.to_string()),
             other => {
                 return Err(Diagnostic::error(
                     "type",
@@ -246,7 +249,7 @@ impl Value {
                     stack.push(Frame::Obj(members.iter(), serde_json::Map::new(), ""));
                     None
                 }
-                Kind::String(s) => Some(J::String(s.clone())),
+                Kind::String(s) => Some(J::String(s.to_string())),
                 Kind::Number(raw) => {
                     Some(serde_json::from_str::<serde_json::Number>(raw).map_or(J::Null, J::Number))
                 }

@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use compact_str::CompactString;
+
 use super::{Document, Kind, Member, Value, json_string};
 use crate::diag::{Diagnostic, Pos};
 
@@ -163,7 +165,7 @@ impl<'t> Parser<'t> {
                 },
                 State::Key { comma } => match c {
                     b'"' => {
-                        let key = self.string()?;
+                        let key = self.string()?.into_string();
                         let key_span = start..self.pos;
                         self.skip_ws();
                         match self.peek() {
@@ -328,11 +330,11 @@ impl<'t> Parser<'t> {
     // ---- tokens ---------------------------------------------------------------------------
 
     /// A string at the cursor (on its opening quote); leaves the cursor after the closing quote.
-    fn string(&mut self) -> Result<String, Diagnostic> {
+    fn string(&mut self) -> Result<CompactString, Diagnostic> {
         let open = self.pos;
         self.pos += 1;
         self.curly_in_last_string = None;
-        let mut out = String::new();
+        let mut out = CompactString::const_new("");
         let mut chunk = self.pos;
         loop {
             let Some(c) = self.peek() else {
@@ -363,7 +365,7 @@ impl<'t> Parser<'t> {
     }
 
     /// An escape at the cursor (on the backslash), appended decoded to `out`.
-    fn escape(&mut self, out: &mut String, open: usize) -> Result<(), Diagnostic> {
+    fn escape(&mut self, out: &mut CompactString, open: usize) -> Result<(), Diagnostic> {
         let at = self.pos;
         let Some(c) = self.b.get(at + 1).copied() else {
             return Err(self.eof(Some(open)));

@@ -867,12 +867,12 @@ fn map_values<'s>(
 /// string (a list of one), or null (none). `None` for anything else.
 fn string_items(v: &Value) -> Option<Vec<(String, usize)>> {
     match &v.kind {
-        Kind::String(s) => Some(vec![(s.clone(), v.span.start)]),
+        Kind::String(s) => Some(vec![(s.to_string(), v.span.start)]),
         Kind::Null => Some(Vec::new()),
         Kind::Array(items) => items
             .iter()
             .map(|i| match &i.kind {
-                Kind::String(s) => Some((s.clone(), i.span.start)),
+                Kind::String(s) => Some((s.to_string(), i.span.start)),
                 _ => None,
             })
             .collect(),
@@ -901,7 +901,7 @@ fn map_entries(text: &str, v: &Value) -> Option<Vec<Entry>> {
             .iter()
             .map(|c| {
                 let value = match &c.value.kind {
-                    Kind::String(s) => s.clone(),
+                    Kind::String(s) => s.to_string(),
                     Kind::Number(_) | Kind::Bool(_) => text.get(c.value.span.clone())?.to_owned(),
                     _ => return None,
                 };
