@@ -187,34 +187,58 @@ const INSECURE_FORMS: &str =
 /// [`Insecure::key`] is the entry itself. One pass over the bytes without allocating, so the
 /// usual entries of a long list skip the full parse; anything else answers false and takes it.
 pub fn is_plain_insecure(entry: &str) -> bool {
-    let (host, port) = match entry.split_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (entry, None),
+    let b = entry.as_bytes();
+    let (host, port) = match memchr::memchr(b':', b) {
+        Some(i) => (b.get(..i).unwrap_or_default(), b.get(i + 1..)),
+        None => (b, None),
     };
-    if let Some(p) = port {
-        let digits = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
-        if !digits || p.starts_with('0') || p.parse::<u32>().map_or(true, |v| v > 65535) {
-            return false;
-        }
+    if let Some(p) = port
+        && decimal(p, 5).is_none_or(|v| v == 0 || v > 65535 || p.first() == Some(&b'0'))
+    {
+        return false;
     }
     if host.is_empty() || host.len() > 253 {
         return false;
     }
-    if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return host.parse::<Ipv4Addr>().is_ok();
+    if host.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
+        return is_ipv4(host);
     }
-    if host == "docker.io" || host == "index.docker.io" {
+    if host == b"docker.io" || host == b"index.docker.io" {
         return false;
     }
-    host.split('.').all(|label| {
-        let b = label.as_bytes();
-        !b.is_empty()
-            && b.len() <= 63
-            && b.first() != Some(&b'-')
-            && b.last() != Some(&b'-')
-            && b.iter()
+    host.split(|&c| c == b'.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+            && label
+                .iter()
                 .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
     })
+}
+
+/// The value of 1 to `max_len` ASCII digits; `None` for anything else.
+fn decimal(digits: &[u8], max_len: usize) -> Option<u32> {
+    if digits.is_empty() || digits.len() > max_len {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |acc, &d| {
+        d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+    })
+}
+
+/// Exactly what `Ipv4Addr`'s parser accepts: four dot-separated decimal octets of at most 255,
+/// without leading zeros. Byte checks only, for the plain-entry test of long lists.
+fn is_ipv4(s: &[u8]) -> bool {
+    let mut octets = 0;
+    for part in s.split(|&c| c == b'.') {
+        octets += 1;
+        let fits = decimal(part, 3).is_some_and(|v| v <= 255);
+        if octets > 4 || !fits || (part.len() > 1 && part.first() == Some(&b'0')) {
+            return false;
+        }
+    }
+    octets == 4
 }
 
 /// Parse an `insecure-registries` entry given on dockcfg's command line.
@@ -881,12 +905,13 @@ where
         .collect()
 }
 
-/// The duplicates in `items` as `(index, index of its first occurrence)`, in order. Linear like
-/// [`dedup_keys`]; for diagnostics such as "duplicate of the entry on line 3".
-pub fn find_duplicates<'a, T, K, F>(items: &'a [T], key_fn: F) -> Vec<(usize, usize)>
+/// The duplicates among `count` items as `(index, index of its first occurrence)`, in order;
+/// `key_of(i)` is item `i`'s key (`None`: the item takes no part). Linear like [`dedup_keys`];
+/// for diagnostics such as "duplicate of the entry on line 3".
+pub fn find_duplicates<K, F>(count: usize, key_of: F) -> Vec<(usize, usize)>
 where
     K: Eq + Hash,
-    F: Fn(&'a T) -> K,
+    F: Fn(usize) -> Option<K>,
 {
     use std::hash::BuildHasher as _;
     // The table holds the index of each key's first item (4 bytes a slot; a table of the keys
@@ -894,21 +919,26 @@ where
     // from the user's own file, so the hash-flooding defence of std's SipHash buys nothing
     // here, while it cost a tenth of validating a 10,000-entry list.
     let hasher = rustc_hash::FxBuildHasher;
-    let key_of = |i: u32| items.get(i as usize).map(&key_fn);
-    let mut first: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(items.len());
+    let stored = |j: &u32| key_of(*j as usize);
+    let mut first: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(count);
     let mut dups = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let key = key_fn(item);
+    for i in 0..count {
+        let Some(key) = key_of(i) else {
+            continue;
+        };
+        // A list longer than u32 indexes cannot be read into memory anyway.
+        let Ok(index) = u32::try_from(i) else {
+            break;
+        };
         let hash = hasher.hash_one(&key);
         match first.entry(
             hash,
-            |&j| key_of(j).as_ref() == Some(&key),
-            |&j| key_of(j).map_or(0, |k| hasher.hash_one(k)),
+            |j| stored(j).as_ref() == Some(&key),
+            |j| stored(j).map_or(0, |k| hasher.hash_one(k)),
         ) {
             hashbrown::hash_table::Entry::Occupied(e) => dups.push((i, *e.get() as usize)),
             hashbrown::hash_table::Entry::Vacant(e) => {
-                // A list longer than u32 indexes cannot be read into memory anyway.
-                e.insert(u32::try_from(i).unwrap_or(u32::MAX));
+                e.insert(index);
             }
         }
     }
@@ -1808,6 +1838,38 @@ mod tests {
     }
 
     #[test]
+    fn ipv4_check_agrees_with_std_parser() {
+        let mut rng = Lcg(11);
+        let alphabet = [
+            "0", "1", "2", "5", "9", "00", "25", "255", "256", "999", ".",
+        ];
+        for _ in 0..100_000 {
+            let n = 1 + rng.below(9);
+            let s: String = (0..n).map(|_| rng.pick(&alphabet)).collect();
+            assert_eq!(
+                is_ipv4(s.as_bytes()),
+                s.parse::<Ipv4Addr>().is_ok(),
+                "{s:?}"
+            );
+        }
+        for s in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "",
+        ] {
+            assert_eq!(
+                is_ipv4(s.as_bytes()),
+                s.parse::<Ipv4Addr>().is_ok(),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
     fn plain_insecure_entries_are_exactly_the_ones_the_full_checks_pass_unchanged() {
         let long_label = "a".repeat(63);
         let long_host = format!(
@@ -2438,7 +2500,10 @@ mod tests {
             .map(|m| m.value)
             .collect();
         assert_eq!(kept, ["https://b.example.com", "https://a.example.com/"]);
-        assert_eq!(find_duplicates(&mirrors, Mirror::key), [(2, 0), (3, 1)]);
+        assert_eq!(
+            find_duplicates(mirrors.len(), |i| mirrors.get(i).map(Mirror::key)),
+            [(2, 0), (3, 1)]
+        );
         let none: Vec<u8> = Vec::new();
         assert!(dedup_keys(none, |x| *x).is_empty());
     }
@@ -2473,7 +2538,10 @@ mod tests {
         );
         // One key per entry, never a comparison between entries.
         assert_eq!(calls.get(), n);
-        assert_eq!(find_duplicates(&entries, Insecure::key).len(), n / 2);
+        assert_eq!(
+            find_duplicates(entries.len(), |i| entries.get(i).map(Insecure::key)).len(),
+            n / 2
+        );
         // Pairwise would be 5e9 comparisons; linear is milliseconds even in a debug build.
         assert!(elapsed < std::time::Duration::from_secs(5), "{elapsed:?}");
     }

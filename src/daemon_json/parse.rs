@@ -337,6 +337,12 @@ impl<'t> Parser<'t> {
         let mut out = CompactString::const_new("");
         let mut chunk = self.pos;
         loop {
+            // Skip the bytes that need nothing done in one tight loop.
+            let rest = self.b.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c == 0xE2)
+                .unwrap_or(rest.len());
             let Some(c) = self.peek() else {
                 return Err(self.eof(Some(open)));
             };

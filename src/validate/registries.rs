@@ -3,11 +3,10 @@
 //! chosen version refuses (errors), what it accepts but cannot use as meant (warnings), and
 //! plain-HTTP mirrors (notes).
 
-use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::HashSet;
 
-use crate::daemon_json::{Document, Kind};
+use crate::daemon_json::{Document, Kind, Value};
 use crate::diag::{Diagnostic, Lines, Severity};
 use crate::opts_file::{OptsFile, RegistryFlag};
 use crate::registry;
@@ -216,20 +215,14 @@ fn without_path(url: &str) -> String {
     }
 }
 
-/// Later entries equal to an earlier one after normalisation (`keys`, one per entry): a
-/// warning at each.
-fn duplicate_findings(
-    entries: &[(&str, usize)],
-    keys: &[Cow<str>],
-    what: &str,
-    lines: &Lines,
-) -> Vec<Diagnostic> {
-    registry::find_duplicates(keys, |k| k.as_ref())
+/// Later entries equal to an earlier one after normalisation (`keys`): a warning at each.
+fn duplicate_findings(entries: Entries, keys: &Keys, what: &str, lines: &Lines) -> Vec<Diagnostic> {
+    registry::find_duplicates(entries.len(), |i| keys.get(entries, i))
         .into_iter()
         .filter_map(|(i, first)| {
             let (_, at) = entries.get(i)?;
             let (first_s, first_at) = entries.get(first)?;
-            let line = lines.pos(*first_at).line;
+            let line = lines.pos(first_at).line;
             let mut d = Diagnostic::warning(
                 "duplicate-entry",
                 format!(
@@ -238,63 +231,114 @@ fn duplicate_findings(
                 ),
             )
             .with_help("remove this entry");
-            d.pos = Some(lines.pos(*at));
+            d.pos = Some(lines.pos(at));
             Some(d)
         })
         .collect()
 }
 
+/// The entries of one registry list, each with the offset its findings point at.
+#[derive(Clone, Copy)]
+enum Entries<'a> {
+    /// The items of a daemon.json list: its strings, and `null` as "" (Go decodes `null` into a
+    /// []string element as "", which dockerd then judges: `insecure registry  is not valid:
+    /// invalid host ""`). Other items are not entries (the type rule reports them).
+    Items(&'a [Value]),
+    /// The values of a DOCKER_OPTS file's flags.
+    Flags(&'a [(String, usize)]),
+}
+
+impl<'a> Entries<'a> {
+    fn len(self) -> usize {
+        match self {
+            Entries::Items(items) => items.len(),
+            Entries::Flags(flags) => flags.len(),
+        }
+    }
+
+    /// Entry `i`: `None` for an item that is not a string (or past the end).
+    fn get(self, i: usize) -> Option<(&'a str, usize)> {
+        match self {
+            Entries::Items(items) => {
+                let item = items.get(i)?;
+                match &item.kind {
+                    Kind::String(s) => Some((s.as_str(), item.span.start)),
+                    Kind::Null => Some(("", item.span.start)),
+                    _ => None,
+                }
+            }
+            Entries::Flags(flags) => flags.get(i).map(|(s, at)| (s.as_str(), *at)),
+        }
+    }
+
+    /// `(index, entry, offset)` of every entry.
+    fn iter(self) -> impl Iterator<Item = (usize, &'a str, usize)> {
+        (0..self.len()).filter_map(move |i| self.get(i).map(|(s, at)| (i, s, at)))
+    }
+}
+
+/// The keys entries are compared under. An entry in its plainest form is its own key
+/// ([`registry::is_plain_insecure`]), so only the others' keys are kept: a long list of plain
+/// entries needs no second list beside it.
+#[derive(Default)]
+struct Keys {
+    own: rustc_hash::FxHashMap<usize, String>,
+}
+
+impl Keys {
+    /// The key of entry `i` of `entries`.
+    fn get<'a>(&'a self, entries: Entries<'a>, i: usize) -> Option<&'a str> {
+        match self.own.get(&i) {
+            Some(k) => Some(k),
+            None => entries.get(i).map(|(s, _)| s),
+        }
+    }
+
+    /// Entry `i` (which is `s`) is compared under `key`.
+    fn set(&mut self, i: usize, s: &str, key: String) {
+        if key != s {
+            self.own.insert(i, key);
+        }
+    }
+}
+
 /// The key entry `s` is compared under, from its parse: equal registries, equal keys.
-fn insecure_key<'s>(
-    s: &'s str,
-    parsed: &Result<registry::Insecure, registry::AddrError>,
-) -> Cow<'s, str> {
+fn insecure_key(s: &str, parsed: &Result<registry::Insecure, registry::AddrError>) -> String {
     match parsed {
-        Ok(i) => Cow::Owned(i.key()),
-        Err(_) => Cow::Borrowed(s.trim()),
+        Ok(i) => i.key(),
+        Err(_) => s.trim().to_string(),
     }
 }
 
 /// The key mirror `s` is compared under, from its parse.
-fn mirror_key<'s>(
-    s: &'s str,
-    parsed: &Result<registry::Mirror, registry::AddrError>,
-) -> Cow<'s, str> {
+fn mirror_key(s: &str, parsed: &Result<registry::Mirror, registry::AddrError>) -> String {
     match parsed {
-        Ok(m) => Cow::Owned(m.key()),
-        Err(_) => Cow::Borrowed(s.trim()),
+        Ok(m) => m.key(),
+        Err(_) => s.trim().to_string(),
     }
 }
 
-/// The string items of the last occurrence of `key`, when the key applies and is a list.
-fn items<'d>(doc: &'d Document, key: &str, opts: &Options) -> Vec<(&'d str, usize)> {
+/// The items of the last occurrence of `key`, when the key applies and is a list.
+fn items<'d>(doc: &'d Document, key: &str, opts: &Options) -> Entries<'d> {
     if keys::lookup_for(key, opts.engine, opts.platform).is_none() {
-        return Vec::new();
+        return Entries::Items(&[]);
     }
-    let Some(Kind::Array(items)) = doc.get(key).map(|m| &m.value.kind) else {
-        return Vec::new();
-    };
-    let mut out = Vec::with_capacity(items.len());
-    out.extend(items.iter().filter_map(|i| match &i.kind {
-        Kind::String(s) => Some((s.as_str(), i.span.start)),
-        // Go decodes `null` into a []string element as "", which dockerd then judges
-        // (`insecure registry  is not valid: invalid host ""`).
-        Kind::Null => Some(("", i.span.start)),
-        _ => None,
-    }));
-    out
+    match doc.get(key).map(|m| &m.value.kind) {
+        Some(Kind::Array(items)) => Entries::Items(items),
+        _ => Entries::Items(&[]),
+    }
 }
 
 /// The registry rules for a parsed daemon.json.
 pub(super) fn check(doc: &Document, text: &str, opts: &Options, out: &mut Vec<Diagnostic>) {
     let insecure = items(doc, "insecure-registries", opts);
     let mirrors = items(doc, "registry-mirrors", opts);
-    check_lists(&insecure, &mirrors, text, opts.engine, out);
+    check_lists(insecure, mirrors, text, opts.engine, out);
 }
 
 fn check_lists(
-    insecure: &[(&str, usize)],
-    mirrors: &[(&str, usize)],
+    insecure: Entries,
+    mirrors: Entries,
     text: &str,
     e: EngineVersion,
     out: &mut Vec<Diagnostic>,
@@ -303,11 +347,10 @@ fn check_lists(
     let lines = Lines::new(text);
     // Each entry is parsed once: its findings, its key for duplicates and for the mirrors'
     // plain-HTTP note all come from that parse.
-    let mut insecure_hosts: Vec<Cow<str>> = Vec::with_capacity(insecure.len());
-    for &(s, at) in insecure {
+    let mut insecure_keys = Keys::default();
+    for (i, s, at) in insecure.iter() {
         // The usual entry has nothing to report and is its own key.
         if registry::is_plain_insecure(s) {
-            insecure_hosts.push(Cow::Borrowed(s));
             continue;
         }
         let parsed = registry::parse_insecure(s);
@@ -316,11 +359,11 @@ fn check_lists(
                 .into_iter()
                 .map(|f| f.place(&lines, at)),
         );
-        insecure_hosts.push(insecure_key(s, &parsed));
+        insecure_keys.set(i, s, insecure_key(s, &parsed));
     }
     out.extend(duplicate_findings(
         insecure,
-        &insecure_hosts,
+        &insecure_keys,
         "insecure registry",
         &lines,
     ));
@@ -328,18 +371,22 @@ fn check_lists(
     let insecure_set: OnceCell<HashSet<&str>> = OnceCell::new();
     let is_insecure = |host: &str| {
         insecure_set
-            .get_or_init(|| insecure_hosts.iter().map(AsRef::as_ref).collect())
+            .get_or_init(|| {
+                (0..insecure.len())
+                    .filter_map(|i| insecure_keys.get(insecure, i))
+                    .collect()
+            })
             .contains(host)
     };
-    let mut mirror_keys: Vec<Cow<str>> = Vec::with_capacity(mirrors.len());
-    for &(s, at) in mirrors {
+    let mut mirror_keys = Keys::default();
+    for (i, s, at) in mirrors.iter() {
         let parsed = registry::parse_mirror(s);
         out.extend(
             mirror_entry(s, &parsed, e, &is_insecure)
                 .into_iter()
                 .map(|f| f.place(&lines, at)),
         );
-        mirror_keys.push(mirror_key(s, &parsed));
+        mirror_keys.set(i, s, mirror_key(s, &parsed));
     }
     out.extend(duplicate_findings(mirrors, &mirror_keys, "mirror", &lines));
 }
@@ -376,12 +423,9 @@ pub fn check_opts_file(text: &str, file: &OptsFile, engine: EngineVersion) -> Ve
             mirrors.push((v, f.pos.offset));
         }
     }
-    fn borrowed(list: &[(String, usize)]) -> Vec<(&str, usize)> {
-        list.iter().map(|(s, at)| (s.as_str(), *at)).collect()
-    }
     check_lists(
-        &borrowed(&insecure),
-        &borrowed(&mirrors),
+        Entries::Flags(&insecure),
+        Entries::Flags(&mirrors),
         text,
         engine,
         &mut out,
