@@ -348,8 +348,13 @@ impl<'t> Parser<'t> {
             };
             match c {
                 b'"' => {
-                    out.push_str(self.text.get(chunk..self.pos).unwrap_or(""));
+                    let tail = self.text.get(chunk..self.pos).unwrap_or("");
                     self.pos += 1;
+                    // Most strings have no escape: made in one step from the text.
+                    if out.is_empty() {
+                        return Ok(CompactString::new(tail));
+                    }
+                    out.push_str(tail);
                     return Ok(out);
                 }
                 b'\\' => {

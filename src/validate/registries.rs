@@ -288,7 +288,12 @@ struct Keys {
 impl Keys {
     /// The key of entry `i` of `entries`.
     fn get<'a>(&'a self, entries: Entries<'a>, i: usize) -> Option<&'a str> {
-        match self.own.get(&i) {
+        let own = if self.own.is_empty() {
+            None
+        } else {
+            self.own.get(&i)
+        };
+        match own {
             Some(k) => Some(k),
             None => entries.get(i).map(|(s, _)| s),
         }
