@@ -59,10 +59,21 @@ pub(super) fn fix(
         .cloned()
         .partition(Diagnostic::is_error);
     let repaired_label = format!("{path} (repaired)");
-    let diff = if changed {
-        output::unified_diff(&path, Some(&old_text), Some(&repaired.text))
-    } else {
-        String::new()
+    // What was repaired, against the old text, then `after_findings` against the repaired one.
+    let show = |after_findings: &[Diagnostic]| {
+        eprint!(
+            "{}",
+            render_all(&repaired.changes, &path, &old_text, settings.color_stderr)
+        );
+        eprint!(
+            "{}",
+            render_all(
+                after_findings,
+                &repaired_label,
+                &after.text,
+                settings.color_stderr
+            )
+        );
     };
 
     if !errors.is_empty() {
@@ -81,14 +92,7 @@ pub(super) fn fix(
             if !choice.given {
                 msgs.note(&engine_note(&choice));
             }
-            eprint!(
-                "{}",
-                render_all(&repaired.changes, &path, &old_text, settings.color_stderr)
-            );
-            eprint!(
-                "{}",
-                render_all(&errors, &repaired_label, &after.text, settings.color_stderr)
-            );
+            show(&errors);
         }
         return Err(FileError(format!(
             "{path}: {} problem{} cannot be repaired automatically (shown above); nothing was \
@@ -114,6 +118,8 @@ pub(super) fn fix(
         return Ok(Exit::Done);
     }
 
+    // Only a changed file has a diff to show.
+    let diff = output::unified_diff(&path, Some(&old_text), Some(&repaired.text));
     // Ask the engine and decide before writing: if it cannot be applied, nothing is written.
     let request = Request::for_file(
         settings,
@@ -123,14 +129,7 @@ pub(super) fn fix(
     );
     let step = applying::prepare(settings, env, detected, request, msgs)?;
     if !settings.json {
-        eprint!(
-            "{}",
-            render_all(&repaired.changes, &path, &old_text, settings.color_stderr)
-        );
-        eprint!(
-            "{}",
-            render_all(&others, &repaired_label, &after.text, settings.color_stderr)
-        );
+        show(&others);
         print_diff(settings, &diff)?;
     }
     if !settings.dry_run && settings.may_ask && !ask(&format!("Write the repaired {path}?")) {

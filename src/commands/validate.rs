@@ -64,9 +64,15 @@ pub fn flags_for(settings: &Settings, detected: &Detected, kind: FileKind) -> Ve
 
 /// Judge `bytes` of a file of `kind`.
 pub fn judge(bytes: &[u8], kind: FileKind, opts: &Options, flags: &[FlagSource]) -> Report {
+    // The one copy a daemon.json's text needs anyway (`validate` makes it while decoding).
+    judge_owned(bytes.to_vec(), kind, opts, flags)
+}
+
+/// [`judge`] for bytes the caller gives away: a daemon.json's become its text without a copy.
+pub fn judge_owned(bytes: Vec<u8>, kind: FileKind, opts: &Options, flags: &[FlagSource]) -> Report {
     match kind {
-        FileKind::DaemonJson => validate::validate(bytes, opts, flags),
-        FileKind::OptsFile => validate::validate_opts_file(bytes, opts),
+        FileKind::DaemonJson => validate::validate_owned(bytes, opts, flags),
+        FileKind::OptsFile => validate::validate_opts_file(&bytes, opts),
     }
 }
 
@@ -86,10 +92,7 @@ pub(super) fn run(
     };
     let kind = FileKind::detect(&settings.target, Some(&bytes));
     let flags = flags_for(settings, detected, kind);
-    let report = match kind {
-        FileKind::DaemonJson => validate::validate_owned(bytes, &opts, &flags),
-        FileKind::OptsFile => validate::validate_opts_file(&bytes, &opts),
-    };
+    let report = judge_owned(bytes, kind, &opts, &flags);
     let valid = !report.has_errors();
     if settings.json {
         print_json(&json!({
