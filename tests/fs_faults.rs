@@ -17,34 +17,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{files_under, skip_unless_root_and};
+
 const NOBODY: u32 = 65534;
 
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
-}
-
-/// True when the test may run: root and the tools are there. Otherwise prints why it skips,
-/// and fails under CI (where everything must run).
-fn need(test: &str, root: bool, tools: &[&str]) -> bool {
-    let mut missing: Vec<String> = tools
-        .iter()
-        .filter(|t| which::which(t).is_err())
-        .map(|t| format!("`{t}`"))
-        .collect();
-    if root && !is_root() {
-        missing.push("root".into());
-    }
-    if missing.is_empty() {
-        return true;
-    }
-    let why = format!("{test}: needs {}", missing.join(", "));
-    assert!(!in_ci(), "CI is set, so this cannot be skipped: {why}");
-    eprintln!("SKIPPED {why}");
-    false
 }
 
 /// A temp folder readable by everyone (so user nobody can reach files in it), with a state
@@ -75,6 +54,11 @@ impl Sandbox {
             .stdin(Stdio::null());
         c
     }
+    /// `dockcfg -f FILE add-insecure a.local:5000`: the change every fault is tried on.
+    fn add_to(&self, file: &Path) -> Command {
+        self.cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"])
+    }
+
     fn put(&self, rel: &str, bytes: &[u8], mode: u32) -> PathBuf {
         let p = self.path(rel);
         fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
@@ -249,7 +233,7 @@ impl Drop for ModeGuard {
 
 #[test]
 fn permission_denied_on_the_folder_and_on_the_state_folder() {
-    if is_root() && !need("permission_denied", true, &["setpriv"]) {
+    if is_root() && !skip_unless_root_and(&["setpriv"]) {
         return;
     }
     // The file's folder is not writable: the temp file cannot be made beside it.
@@ -261,7 +245,7 @@ fn permission_denied_on_the_folder_and_on_the_state_folder() {
     fs::create_dir_all(sb.state()).expect("state");
     fs::set_permissions(sb.state(), fs::Permissions::from_mode(0o777)).expect("chmod");
     let before = snapshot(&folder);
-    let o = as_nobody(&sb.cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"]));
+    let o = as_nobody(&sb.add_to(&file));
     assert_refused(
         "folder not writable",
         &o,
@@ -283,7 +267,7 @@ fn permission_denied_on_the_folder_and_on_the_state_folder() {
     fs::set_permissions(sb.state(), fs::Permissions::from_mode(0o555)).expect("chmod");
     let _restore_state = ModeGuard(sb.state(), 0o755);
     let before = snapshot(&folder);
-    let o = as_nobody(&sb.cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"]));
+    let o = as_nobody(&sb.add_to(&file));
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -300,7 +284,7 @@ fn permission_denied_on_the_folder_and_on_the_state_folder() {
 
 #[test]
 fn read_only_file_system() {
-    if !need("read_only_file_system", true, &["mount", "umount"]) {
+    if !skip_unless_root_and(&["mount", "umount"]) {
         return;
     }
     let sb = Sandbox::new();
@@ -309,10 +293,7 @@ fn read_only_file_system() {
     mnt.remount_ro();
     let folder = sb.path("ro/docker");
     let before = snapshot(&folder);
-    let o = sb
-        .cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"])
-        .output()
-        .expect("run");
+    let o = sb.add_to(&file).output().expect("run");
     assert_refused(
         "read-only file system",
         &o,
@@ -340,10 +321,7 @@ fn read_only_file_system() {
         &sb.state(),
     );
     let new = sb.path("ro/new/daemon.json");
-    let o = sb
-        .cmd(&["-f", new.to_str().unwrap(), "add-insecure", "a.local:5000"])
-        .output()
-        .expect("run");
+    let o = sb.add_to(&new).output().expect("run");
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -372,7 +350,7 @@ fn fill(dir: &Path) {
 
 #[test]
 fn disk_full() {
-    if !need("disk_full", true, &["mount", "umount"]) {
+    if !skip_unless_root_and(&["mount", "umount"]) {
         return;
     }
     // The config file's disk is full: the temp file cannot be written.
@@ -382,10 +360,7 @@ fn disk_full() {
     let folder = sb.path("full/docker");
     fill(&folder);
     let before = snapshot(&folder);
-    let o = sb
-        .cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"])
-        .output()
-        .expect("run");
+    let o = sb.add_to(&file).output().expect("run");
     assert_refused(
         "disk full",
         &o,
@@ -408,10 +383,7 @@ fn disk_full() {
     let file = sb.put("full/daemon.json", big.as_bytes(), 0o644);
     let folder = sb.path("full");
     let before = snapshot(&folder);
-    let o = sb
-        .cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"])
-        .output()
-        .expect("run");
+    let o = sb.add_to(&file).output().expect("run");
     assert_refused(
         "disk almost full",
         &o,
@@ -429,10 +401,7 @@ fn disk_full() {
     let file = sb.put("etc/docker/daemon.json", ORIGINAL, 0o644);
     let folder = sb.path("etc/docker");
     let before = snapshot(&folder);
-    let o = sb
-        .cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"])
-        .output()
-        .expect("run");
+    let o = sb.add_to(&file).output().expect("run");
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -443,27 +412,12 @@ fn disk_full() {
     );
     assert_eq!(snapshot(&folder), before, "the config file is untouched");
     assert!(temp_files(&folder).is_empty());
-    let leftovers: Vec<_> = walk(&sb.state())
+    let leftovers: Vec<_> = files_under(&sb.state())
         .into_iter()
+        .map(|p| p.display().to_string())
         .filter(|p| p.contains("/.tmp-") || p.contains("/0000"))
         .collect();
     assert!(leftovers.is_empty(), "no half-made backup: {leftovers:?}");
-}
-
-fn walk(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-    {
-        let p = e.path();
-        out.push(p.display().to_string());
-        if e.file_type().is_ok_and(|t| t.is_dir()) {
-            out.extend(walk(&p));
-        }
-    }
-    out
 }
 
 #[test]
@@ -473,10 +427,7 @@ fn missing_folders_are_created_0755_or_refused_clearly() {
     nix::sys::stat::umask(umask);
     let sb = Sandbox::new();
     let file = sb.path("etc/docker/daemon.json");
-    let o = sb
-        .cmd(&["-f", file.to_str().unwrap(), "add-insecure", "a.local:5000"])
-        .output()
-        .expect("run");
+    let o = sb.add_to(&file).output().expect("run");
     assert!(o.status.success(), "{}", text(&o.stderr));
     for dir in ["etc", "etc/docker"] {
         let mode = fs::metadata(sb.path(dir)).unwrap().mode() & 0o7777;
@@ -496,15 +447,7 @@ fn missing_folders_are_created_0755_or_refused_clearly() {
     // A part of the path is a file: refused, naming the path.
     let plain = sb.put("plain", b"x", 0o644);
     let inside = plain.join("daemon.json");
-    let o = sb
-        .cmd(&[
-            "-f",
-            inside.to_str().unwrap(),
-            "add-insecure",
-            "a.local:5000",
-        ])
-        .output()
-        .unwrap();
+    let o = sb.add_to(&inside).output().unwrap();
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -517,7 +460,7 @@ fn missing_folders_are_created_0755_or_refused_clearly() {
     assert_eq!(fs::read(&plain).unwrap(), b"x");
 
     // The folder cannot be created (its parent is not writable for this user).
-    if is_root() && !need("missing folder as nobody", true, &["setpriv"]) {
+    if is_root() && !skip_unless_root_and(&["setpriv"]) {
         return;
     }
     let locked = sb.path("locked");
@@ -527,7 +470,7 @@ fn missing_folders_are_created_0755_or_refused_clearly() {
     fs::create_dir_all(sb.state()).unwrap();
     fs::set_permissions(sb.state(), fs::Permissions::from_mode(0o777)).unwrap();
     let deep = locked.join("docker/daemon.json");
-    let o = as_nobody(&sb.cmd(&["-f", deep.to_str().unwrap(), "add-insecure", "a.local:5000"]));
+    let o = as_nobody(&sb.add_to(&deep));
     let err = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
@@ -550,10 +493,7 @@ fn a_symlinked_file_is_written_through_with_its_mode_and_owner() {
     fs::create_dir_all(sb.path("etc/docker")).unwrap();
     let link = sb.path("etc/docker/daemon.json");
     symlink("../../data/real-daemon.json", &link).unwrap();
-    let o = sb
-        .cmd(&["-f", link.to_str().unwrap(), "add-insecure", "a.local:5000"])
-        .output()
-        .expect("run");
+    let o = sb.add_to(&link).output().expect("run");
     let err = text(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(
@@ -578,9 +518,8 @@ fn a_symlinked_file_is_written_through_with_its_mode_and_owner() {
     assert!(temp_files(&sb.path("data")).is_empty());
     assert!(temp_files(&sb.path("etc/docker")).is_empty());
     // The backup of the previous content has the original's mode and owner.
-    let previous: Vec<PathBuf> = walk(&sb.state())
+    let previous: Vec<PathBuf> = files_under(&sb.state())
         .into_iter()
-        .map(PathBuf::from)
         .filter(|p| p.ends_with("previous"))
         .collect();
     assert_eq!(previous.len(), 1, "{previous:?}");

@@ -14,9 +14,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
-}
+mod support;
+use support::{files_under, in_ci};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -160,7 +159,7 @@ fn temp_file_is_exclusive_0600_then_gets_the_original_mode_and_owner() {
             .any(|(n, l)| n == "fchmod" && l.contains(", 0640)")),
         "{prev:#?}"
     );
-    let kept: Vec<PathBuf> = walk(&state)
+    let kept: Vec<PathBuf> = files_under(&state)
         .into_iter()
         .filter(|p| p.ends_with("previous"))
         .collect();
@@ -171,22 +170,6 @@ fn temp_file_is_exclusive_0600_then_gets_the_original_mode_and_owner() {
         (0o640, owner.0, owner.1)
     );
     assert_eq!(fs::read(&kept[0]).unwrap(), original);
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-    {
-        let p = e.path();
-        if e.file_type().is_ok_and(|t| t.is_dir()) {
-            out.extend(walk(&p));
-        }
-        out.push(p);
-    }
-    out
 }
 
 /// The source of a file without its unit tests: everything from the `#[cfg(test)]` that opens
@@ -207,7 +190,7 @@ fn non_test_source(path: &Path) -> String {
 #[test]
 fn commands_run_only_in_runner_rs_and_never_through_a_shell() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let files: Vec<PathBuf> = walk(&src)
+    let files: Vec<PathBuf> = files_under(&src)
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "rs"))
         .collect();

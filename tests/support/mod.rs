@@ -36,6 +36,23 @@ pub use prereq::{E2E_TOOLS, in_ci, require_e2e_with_dockerd_26, skip_unless_root
 pub use process::{ProcessId, Timer, wait_until};
 pub use registry::Registry;
 
+/// Every file and folder under `dir`, at any depth (none when it cannot be read).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let p = e.path();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(files_under(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
 /// Returns early from the calling test unless running as root with every named tool on PATH (or at the given
 /// absolute path). Under `CI` a missing prerequisite panics instead, so CI never passes by skipping.
 ///
