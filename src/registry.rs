@@ -188,7 +188,7 @@ const INSECURE_FORMS: &str =
 /// usual entries of a long list skip the full parse; anything else answers false and takes it.
 pub fn is_plain_insecure(entry: &str) -> bool {
     let b = entry.as_bytes();
-    let (host, port) = match memchr::memchr(b':', b) {
+    let (host, port) = match b.iter().position(|&c| c == b':') {
         Some(i) => (b.get(..i).unwrap_or_default(), b.get(i + 1..)),
         None => (b, None),
     };
@@ -200,8 +200,8 @@ pub fn is_plain_insecure(entry: &str) -> bool {
     if host.is_empty() || host.len() > 253 {
         return false;
     }
-    if host.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
-        return is_ipv4(host);
+    if let Some(ipv4) = ipv4_verdict(host) {
+        return ipv4;
     }
     if host == b"docker.io" || host == b"index.docker.io" {
         return false;
@@ -227,18 +227,31 @@ fn decimal(digits: &[u8], max_len: usize) -> Option<u32> {
     })
 }
 
-/// Exactly what `Ipv4Addr`'s parser accepts: four dot-separated decimal octets of at most 255,
-/// without leading zeros. Byte checks only, for the plain-entry test of long lists.
-fn is_ipv4(s: &[u8]) -> bool {
-    let mut octets = 0;
-    for part in s.split(|&c| c == b'.') {
-        octets += 1;
-        let fits = decimal(part, 3).is_some_and(|v| v <= 255);
-        if octets > 4 || !fits || (part.len() > 1 && part.first() == Some(&b'0')) {
-            return false;
+/// For a host of nothing but digits and dots, whether it is exactly what `Ipv4Addr`'s parser
+/// accepts (four dot-separated decimal octets of at most 255, without leading zeros); `None` for
+/// a host with any other byte (a name). One pass over the bytes, for the plain-entry test of
+/// long lists.
+fn ipv4_verdict(s: &[u8]) -> Option<bool> {
+    let mut ok = true;
+    let (mut dots, mut len, mut value, mut zero_first) = (0u32, 0u32, 0u32, false);
+    for &c in s {
+        match c {
+            b'0'..=b'9' => {
+                // A digit after an octet's leading zero, a fourth digit, more than 255.
+                ok &= !zero_first;
+                zero_first = len == 0 && c == b'0';
+                value = (value * 10 + u32::from(c - b'0')).min(1000);
+                len += 1;
+                ok &= len <= 3 && value <= 255;
+            }
+            b'.' => {
+                ok &= len > 0;
+                (dots, len, value, zero_first) = (dots + 1, 0, 0, false);
+            }
+            _ => return None,
         }
     }
-    octets == 4
+    Some(ok && dots == 3 && len > 0)
 }
 
 /// Parse an `insecure-registries` entry given on dockcfg's command line.
@@ -1847,8 +1860,8 @@ mod tests {
             let n = 1 + rng.below(9);
             let s: String = (0..n).map(|_| rng.pick(&alphabet)).collect();
             assert_eq!(
-                is_ipv4(s.as_bytes()),
-                s.parse::<Ipv4Addr>().is_ok(),
+                ipv4_verdict(s.as_bytes()),
+                Some(s.parse::<Ipv4Addr>().is_ok()),
                 "{s:?}"
             );
         }
@@ -1860,12 +1873,20 @@ mod tests {
             "1.2.3.4.5",
             "01.2.3.4",
             "",
+            "1..2.3",
+            "1.2.3.",
+            ".1.2.3",
+            "1.2.3.0000",
+            "1.2.3.4000000000000",
         ] {
             assert_eq!(
-                is_ipv4(s.as_bytes()),
-                s.parse::<Ipv4Addr>().is_ok(),
+                ipv4_verdict(s.as_bytes()),
+                Some(s.parse::<Ipv4Addr>().is_ok()),
                 "{s:?}"
             );
+        }
+        for name in ["1.2.3.a", "a", "1-2.3.4.5", "1.2.3.4/8"] {
+            assert_eq!(ipv4_verdict(name.as_bytes()), None, "{name:?}");
         }
     }
 
