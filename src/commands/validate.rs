@@ -118,6 +118,9 @@ pub(super) fn run(
         );
         msgs.info(&report.summary(&path, &opts));
     }
+    // The process exits next: the text and every parsed value go back to the system with it.
+    // Freeing them one by one first took ~0.1 ms of a 10,000-entry validate (300 runs each way).
+    std::mem::forget(report);
     Ok(if valid { Exit::Done } else { Exit::Failed })
 }
 
