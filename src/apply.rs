@@ -129,7 +129,7 @@ fn json_members(text: Option<&str>) -> serde_json::Map<String, serde_json::Value
     let Some(text) = text else {
         return serde_json::Map::new();
     };
-    match crate::daemon_json::parse(text).map(|d| d.root.to_serde()) {
+    match crate::daemon_json::parse_trimmed(text).map(|d| d.root.to_serde()) {
         Ok(serde_json::Value::Object(m)) => m,
         _ => serde_json::Map::new(),
     }
@@ -212,7 +212,7 @@ fn file_lists(kind: FileKind, text: Option<&str>) -> FileLists {
     };
     match kind {
         FileKind::DaemonJson => {
-            let Ok(doc) = crate::daemon_json::parse(text) else {
+            let Ok(doc) = crate::daemon_json::parse_trimmed(text) else {
                 return (None, None);
             };
             let list = |key: RegistryKey| {

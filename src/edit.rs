@@ -261,7 +261,10 @@ pub fn read_current(
                     doc: None,
                 });
             }
-            let doc = daemon_json::parse(&text).map_err(|d| file_error(path, &text, &d))?;
+            // Exotic white space around the object (a vertical tab, a no-break space) is read as
+            // dockerd 23.0+ reads it, and kept as it is; validation of the result says what 20.10
+            // makes of it.
+            let doc = daemon_json::parse_trimmed(&text).map_err(|d| file_error(path, &text, &d))?;
             doc.root_object().map_err(|d| file_error(path, &text, &d))?;
             let values = match doc.get(key.json_key()) {
                 Some(m) => {
@@ -335,7 +338,8 @@ pub fn render(
             let doc = match &current.doc {
                 Some(doc) => doc.as_ref(),
                 None => {
-                    parsed = daemon_json::parse(text).map_err(|d| file_error(path, text, &d))?;
+                    parsed =
+                        daemon_json::parse_trimmed(text).map_err(|d| file_error(path, text, &d))?;
                     &parsed
                 }
             };
@@ -472,6 +476,22 @@ mod tests {
         assert!(inputs_for_add(k, &strings(&["0.0.0.0/0"]), false).is_err());
         assert!(inputs_for_add(k, &strings(&["::/0"]), false).is_err());
         assert!(inputs_for_add(k, &strings(&["0.0.0.0/0"]), true).is_ok());
+    }
+
+    #[test]
+    fn exotic_space_around_the_object_is_kept_by_an_edit() {
+        // A vertical tab after the object and a no-break space before it: dockerd 23.0+ trims
+        // both (validation says what 20.10 makes of them); the edit leaves them where they are.
+        let k = RegistryKey::Insecure;
+        let text = "\u{a0}{\n  \"insecure-registries\": [\"a:5000\"]\n}\u{b}\n";
+        let current =
+            read_current("d.json", FileKind::DaemonJson, Some(text.as_bytes()), k).expect("reads");
+        assert_eq!(current.values, strings(&["a:5000"]));
+        let new = render("d.json", &current, k, &strings(&["a:5000", "b:5000"])).expect("edits");
+        assert_eq!(
+            new,
+            "\u{a0}{\n  \"insecure-registries\": [\"a:5000\", \"b:5000\"]\n}\u{b}\n"
+        );
     }
 
     #[test]

@@ -188,11 +188,10 @@ pub fn check_json_edit(data: &[u8]) {
     let current = match edit::read_current("f", FileKind::DaemonJson, input.file, input.key) {
         Ok(c) => c,
         Err(err) => {
-            // The edit path reads plain JSON only, so it refuses more than dockerd does (a
-            // vertical tab after the object, which 23.0+ trims and 20.10 never reads; a file of
-            // nothing but whitespace is read as no settings and replaced by a new object). But
-            // never a file validation calls clean: for some engine, validation reports an error
-            // or a warning about it.
+            // The edit path reads JSON as dockerd 23.0+ does (Unicode spaces around the object
+            // trimmed; a file of nothing but whitespace is no settings and is replaced by a new
+            // object), and may refuse more than some dockerd does. But never a file validation
+            // calls clean: for some engine, validation reports an error or a warning about it.
             let bytes = input.file.unwrap_or_default();
             assert!(
                 ENGINES.iter().any(|e| {
@@ -214,7 +213,8 @@ pub fn check_json_edit(data: &[u8]) {
     let decoded = daemon_json::decode(&new_bytes).expect("the output decodes");
     assert_eq!(decoded.encoding, current.encoding, "the encoding is kept");
     assert_eq!(decoded.text, new_text);
-    let doc = daemon_json::parse(&new_text).expect("the output parses");
+    // Read as the edit path reads its input (Unicode spaces around the object kept, trimmed).
+    let doc = daemon_json::parse_trimmed(&new_text).expect("the output parses");
     let Kind::Object(_) = &doc.root.kind else {
         panic!("the output's root is not an object");
     };
@@ -224,7 +224,7 @@ pub fn check_json_edit(data: &[u8]) {
 
     // A file of nothing but whitespace has no bytes worth keeping: the edit writes a new object.
     if let Some(old_text) = current.text.as_ref().filter(|t| !t.trim().is_empty()) {
-        let old = daemon_json::parse(old_text).expect("parsed before");
+        let old = daemon_json::parse_trimmed(old_text).expect("parsed before");
         assert_eq!(
             others(&old, key),
             others(&doc, key),

@@ -390,6 +390,14 @@ fn changes_of_daemon_json_and_opts_files() {
         j(Some("{\"debug\":true}"), Some("{\n  \"debug\": true\n}\n")),
         (vec![], vec![], None)
     );
+    // Unicode spaces around the object (read by 23.0+, kept by an edit): only the list changed.
+    assert_eq!(
+        j(
+            Some("{\"debug\": true}\u{b}\n"),
+            Some("{\"debug\": true, \"insecure-registries\": [\"a:5000\"]}\u{b}\n")
+        ),
+        (s(&["insecure-registries"]), vec![], None)
+    );
     let (keys, removed, why) = j(
         Some(r#"{"insecure-registries": ["a:5000"], "data-root": "/d"}"#),
         Some(r#"{"data-root": "/e"}"#),

@@ -142,6 +142,47 @@ impl Kind {
     }
 }
 
+/// Unicode white space that JSON itself does not allow (a vertical tab, a no-break space, an
+/// ideographic space, ...): Go's `unicode.IsSpace`, which dockerd 23.0+ trims from both ends of
+/// the file with `bytes.TrimSpace` before parsing.
+pub fn is_exotic_space(c: char) -> bool {
+    c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+/// `text` with the exotic white space ([`is_exotic_space`]) before and after the top-level value
+/// replaced by ASCII spaces of the same byte length, so the spans of a parse of the result are
+/// spans of `text`; `None` when there is none. dockerd 23.0+ trims that space; 20.10 refuses it
+/// before the value and never reads what follows the value.
+pub fn outer_space_as_ascii(text: &str) -> Option<String> {
+    let start = text.len() - text.trim_start().len();
+    let end = text.trim_end().len().max(start);
+    let (head, middle, tail) = (text.get(..start)?, text.get(start..end)?, text.get(end..)?);
+    if !head.chars().chain(tail.chars()).any(is_exotic_space) {
+        return None;
+    }
+    let spaced = |part: &str| -> String {
+        part.chars()
+            .map(|c| {
+                if is_exotic_space(c) {
+                    " ".repeat(c.len_utf8())
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    Some(format!("{}{middle}{}", spaced(head), spaced(tail)))
+}
+
+/// [`parse`] of `text` as dockerd 23.0+ reads it: exotic white space around the top-level value
+/// is ignored ([`outer_space_as_ascii`]). Spans are spans of `text`.
+pub fn parse_trimmed(text: &str) -> Result<Document, Diagnostic> {
+    match outer_space_as_ascii(text) {
+        Some(spaced) => parse(&spaced),
+        None => parse(text),
+    }
+}
+
 /// The strings of a list-valued member such as `insecure-registries`. `text` is the text the
 /// document was parsed from (for positions). `null` counts as an empty list, as dockerd reads it.
 /// Anything else is a `type` error pointing at the value, or at the first item that is not a string.

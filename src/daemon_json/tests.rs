@@ -677,3 +677,32 @@ fn walk_visits_every_value_once() {
     want.sort_unstable();
     assert_eq!(seen, want);
 }
+
+#[test]
+fn exotic_space_around_the_object_becomes_ascii_of_the_same_length() {
+    let cases: &[(&str, Option<&str>)] = &[
+        ("{}\u{b}", Some("{} ")),
+        ("\u{a0}{\"a\": 1}\n", Some("  {\"a\": 1}\n")),
+        ("\u{3000}\n{}\u{2028}\u{c}", Some("   \n{}    ")),
+        ("\u{3000}", Some("   ")),
+        ("  {}\n", None),
+        ("{\"a\": \"\u{a0}\"}", None),
+        ("{\u{3000}\"a\": 1}", None),
+        ("", None),
+    ];
+    for (text, want) in cases {
+        let got = outer_space_as_ascii(text);
+        assert_eq!(got.as_deref(), *want, "{text:?}");
+        if let Some(g) = &got {
+            assert_eq!(g.len(), text.len(), "{text:?}");
+        }
+    }
+    // Spans of the trimmed parse are spans of the original text.
+    let text = "\u{a0}{\"insecure-registries\": [\"a:5000\"]}\u{b}\n";
+    assert!(parse(text).is_err());
+    let doc = parse_trimmed(text).expect("23.0+ reads it");
+    let m = doc.get("insecure-registries").expect("member");
+    assert_eq!(text.get(m.value.span.clone()), Some("[\"a:5000\"]"));
+    // Inside the object the space stays an error.
+    assert!(parse_trimmed("{\u{3000}\"a\": 1}").is_err());
+}

@@ -152,52 +152,29 @@ fn encoding_note(enc: Encoding, engine: EngineVersion) -> Diagnostic {
     d
 }
 
-/// Unicode white space (Go's `unicode.IsSpace`, which `bytes.TrimSpace` uses) that JSON itself
-/// does not allow.
-fn is_exotic_space(c: char) -> bool {
-    c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r')
-}
-
 /// Parse as dockerd `engine` reads the text; pushes what it finds to `diags`.
 fn parse(text: &str, engine: EngineVersion, diags: &mut Vec<Diagnostic>) -> Option<Document> {
     // 23.0+: bytes.TrimSpace before anything else, so Unicode spaces around the object are fine.
-    let trimmed;
-    let mut subject = text;
-    if !old(engine) {
-        let start = text.len() - text.trim_start().len();
-        let end = text.trim_end().len();
-        let outer = text
-            .get(..start)
-            .into_iter()
-            .chain(text.get(end..))
-            .flat_map(str::char_indices)
-            .any(|(_, c)| is_exotic_space(c));
-        if outer {
-            // Same byte offsets, only ASCII spaces in place of the exotic ones.
-            trimmed = text
-                .char_indices()
-                .map(|(i, c)| {
-                    if (i < start || i >= end) && is_exotic_space(c) {
-                        " ".repeat(c.len_utf8())
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect::<String>();
-            subject = &trimmed;
-            let at = text
-                .char_indices()
-                .find(|&(i, c)| (i < start || i >= end) && is_exotic_space(c))
-                .map_or(0, |(i, _)| i);
-            diags.push(
-                Diagnostic::warning(
-                    "invisible-space",
-                    "an invisible Unicode space before or after the top-level object: dockerd 23.0 and newer ignore it; 20.10 refuses it before the object",
-                )
-                .with_help("delete it (it comes from copying a web page or a chat)")
-                .at(text, at),
-            );
-        }
+    let spaced = if old(engine) {
+        None
+    } else {
+        daemon_json::outer_space_as_ascii(text)
+    };
+    let subject = spaced.as_deref().unwrap_or(text);
+    if let Some(spaced) = &spaced {
+        let at = text
+            .bytes()
+            .zip(spaced.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(0);
+        diags.push(
+            Diagnostic::warning(
+                "invisible-space",
+                "an invisible Unicode space before or after the top-level object: dockerd 23.0 and newer ignore it; 20.10 refuses it before the object",
+            )
+            .with_help("delete it (it comes from copying a web page or a chat)")
+            .at(text, at),
+        );
     }
     match daemon_json::parse(subject) {
         Ok(doc) => {
