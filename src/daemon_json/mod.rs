@@ -145,7 +145,7 @@ impl Kind {
 /// Unicode white space that JSON itself does not allow (a vertical tab, a no-break space, an
 /// ideographic space, ...): Go's `unicode.IsSpace`, which dockerd 23.0+ trims from both ends of
 /// the file with `bytes.TrimSpace` before parsing.
-pub fn is_exotic_space(c: char) -> bool {
+fn is_exotic_space(c: char) -> bool {
     c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
